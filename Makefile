@@ -1,0 +1,54 @@
+# SPDX-License-Identifier: GPL-2.0
+# anonstat - top-level build.
+#
+#   make              anonstat.ko against $(KDIR) and the userspace tools
+#   make check        host unit tests + the guest suite on every VM kernel
+#   make demo         boot a VM, load the module, show what it sees
+#   make clean        back to the tree as checked out
+#
+# KDIR is the kernel build tree; on a host that has no headers for the
+# running kernel the module is skipped (with one line saying so).
+
+KDIR ?= /lib/modules/$(shell uname -r)/build
+KERNELS ?= 5.10 6.1 6.12 7.2
+
+.PHONY: all module userspace guest-programs check check-host check-vm \
+	demo clean help
+
+all: module userspace
+
+module:
+	@if [ -d "$(KDIR)" ]; then \
+		$(MAKE) -C "$(KDIR)" M="$(CURDIR)" modules; \
+	else \
+		echo "anonstat: no kernel build tree at $(KDIR) (install linux-headers-$$(uname -r) or set KDIR=); building userspace only"; \
+	fi
+
+userspace:
+	$(MAKE) -C userspace
+
+guest-programs:
+	$(MAKE) -C tests/guest
+
+check: userspace guest-programs
+	tests/run-all $(KERNELS)
+
+check-host: userspace
+	$(MAKE) -C userspace check
+
+check-vm: userspace guest-programs
+	tests/run-all --no-host $(KERNELS)
+
+demo: userspace guest-programs
+	tests/vm/demo
+
+clean:
+	@if [ -d "$(KDIR)" ]; then $(MAKE) -C "$(KDIR)" M="$(CURDIR)" clean; fi
+	rm -f anonstat.ko anonstat.mod anonstat.mod.c anonstat.mod.o anonstat.o \
+		modules.order Module.symvers .*.cmd module/*.o module/.*.cmd
+	rm -rf .tmp_versions
+	$(MAKE) -C userspace clean
+	$(MAKE) -C tests/guest clean
+
+help:
+	@sed -n '2,12p' Makefile

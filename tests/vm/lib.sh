@@ -1,0 +1,316 @@
+# SPDX-License-Identifier: GPL-2.0
+# tests/vm/lib.sh - kernel matrix: resolve, download and cache Debian kernels
+# and build anonstat.ko for each of them.  Sourced by tests/vm/kernels and
+# tests/vm/run; needs bash.
+#
+# Nothing from another Debian release is installed into the host.  Each
+# series gets a private apt root in the cache (its own sources list, lists
+# and archives), packages are fetched with `apt-get download` and unpacked
+# with `dpkg-deb -x`.  Headers that need another release's compiler are
+# used inside a chroot of that release made by mmdebstrap.
+#
+# Cache layout ($ANONSTAT_CACHE, default ~/.cache/anonstat):
+#   apt/SERIES/            private apt root (lists refreshed once a day)
+#   kernels/REL/vmlinuz    kernel image of release REL
+#   kernels/REL/root/      unpacked headers (host-built series only)
+#   chroots/SUITE/         build chroots (bullseye, sid)
+#   build/REL/             module build directory and anonstat.ko
+
+ANONSTAT_CACHE=${ANONSTAT_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/anonstat}
+VM_SERIES_ALL="5.10 6.1 6.12 7.2"
+
+vm_log() { printf '[vm] %s\n' "$*" >&2; }
+vm_die() { printf '[vm] error: %s\n' "$*" >&2; exit 1; }
+
+# series -> suites searched for its newest ABI, and how its headers build
+vm_series_suites() {
+	case "$1" in
+	5.10) echo "bullseye bullseye-security" ;;
+	6.1) echo "bookworm bookworm-security" ;;
+	6.12) echo "bookworm-backports bookworm-security" ;;
+	7.2) echo "sid" ;;
+	*) return 1 ;;
+	esac
+}
+
+# "host" or the suite of the chroot whose compiler built that kernel
+vm_series_builder() {
+	case "$1" in
+	5.10) echo bullseye ;;
+	6.1 | 6.12) echo host ;;
+	7.2) echo sid ;;
+	*) return 1 ;;
+	esac
+}
+
+vm_check_series() {
+	vm_series_suites "$1" >/dev/null ||
+		vm_die "unknown kernel series '$1' (known: $VM_SERIES_ALL)"
+}
+
+# The Debian mirrors are taken from the host's apt sources at run time, so
+# that no registry host name is written into the project.
+vm_mirror() {
+	local kind=$1 uri
+	uri=$(cat /etc/apt/sources.list /etc/apt/sources.list.d/*.list \
+		/etc/apt/sources.list.d/*.sources 2>/dev/null |
+		grep -oE '(https?|file)://[^ ]+' |
+		sed 's,/*$,,' | grep -E "/$kind\$" | head -n1)
+	[ -n "$uri" ] || vm_die "no '$kind' mirror in the host's apt sources"
+	echo "$uri"
+}
+
+# vm_sources_lines SUITE... : one-line-style apt sources for these suites
+vm_sources_lines() {
+	local s main sec
+	main=$(vm_mirror debian)
+	sec=$(vm_mirror debian-security)
+	for s in "$@"; do
+		case "$s" in
+		*-security) echo "deb $sec $s main" ;;
+		*) echo "deb $main $s main" ;;
+		esac
+	done
+}
+
+vm_apt_opts() {
+	local root=$ANONSTAT_CACHE/apt/$1
+	printf '%s\n' -o "Dir::Etc::SourceList=$root/sources.list" \
+		-o "Dir::Etc::SourceParts=$root/sources.list.d" \
+		-o "Dir::Etc::Preferences=$root/preferences" \
+		-o "Dir::Etc::PreferencesParts=$root/preferences.d" \
+		-o "Dir::State=$root/state" -o "Dir::Cache=$root/cache" \
+		-o "Dir::State::status=$root/state/status" \
+		-o "Acquire::Check-Valid-Until=false" \
+		-o "Acquire::Languages=none" \
+		-o "APT::Architecture=amd64" -o "APT::Architectures=amd64" \
+		-o "Debug::NoLocking=true" -o "APT::Sandbox::User=root"
+}
+
+vm_apt() {
+	local series=$1 tool=$2
+	shift 2
+	local opts
+	mapfile -t opts < <(vm_apt_opts "$series")
+	"$tool" "${opts[@]}" "$@"
+}
+
+# Make (or refresh, once a day) the private apt root of a series.
+vm_apt_update() {
+	local series=$1 root=$ANONSTAT_CACHE/apt/$1 stamp
+	stamp=$root/updated
+	if [ -f "$stamp" ] && [ -z "${ANONSTAT_REFRESH:-}" ] &&
+		[ -z "$(find "$stamp" -mmin +1440)" ]; then
+		return 0
+	fi
+	mkdir -p "$root/sources.list.d" "$root/preferences.d" \
+		"$root/state/lists/partial" "$root/cache/archives/partial"
+	touch "$root/state/status" "$root/preferences"
+	# shellcheck disable=SC2046
+	vm_sources_lines $(vm_series_suites "$series") |
+		sed 's,^deb ,deb [signed-by=/usr/share/keyrings/debian-archive-keyring.gpg] ,' \
+			>"$root/sources.list"
+	vm_log "apt lists for $series: $(vm_series_suites "$series")"
+	vm_apt "$series" apt-get -qq update >&2 ||
+		vm_die "apt-get update failed for series $series"
+	touch "$stamp"
+}
+
+# Newest flavour-amd64 kernel ABI of a series, e.g. 6.1.0-56-amd64
+vm_resolve_release() {
+	local series=$1 re
+	re="^linux-headers-${series//./\\.}\\.[0-9]+(-[0-9]+|\\+deb[0-9]+)-amd64\$"
+	vm_apt "$series" apt-cache pkgnames linux-headers- | grep -E "$re" |
+		sed 's/^linux-headers-//' | sort -V | tail -n1
+}
+
+# vm_pkg_depends SERIES PKG REGEX: names among PKG's Depends matching REGEX
+vm_pkg_depends() {
+	vm_apt "$1" apt-cache show --no-all-versions "$2" |
+		sed -n 's/^Depends: //p' | tr ',' '\n' |
+		sed 's/^ *//; s/ .*//' | grep -E "$3"
+}
+
+vm_download() {
+	local series=$1 dir=$2
+	shift 2
+	mkdir -p "$dir"
+	(cd "$dir" && vm_apt "$series" apt-get -qq download "$@" >&2) ||
+		vm_die "apt-get download $* failed"
+}
+
+# Fetch the kernel image of REL into kernels/REL/vmlinuz.
+vm_fetch_image() {
+	local series=$1 rel=$2 kdir=$ANONSTAT_CACHE/kernels/$2 pkg path tmp
+	[ -s "$kdir/vmlinuz" ] && return 0
+	tmp=$kdir/dl
+	rm -rf "$tmp"
+	if vm_apt "$series" apt-cache show "linux-binary-unsigned-$rel" \
+		>/dev/null 2>&1; then
+		# new packaging (7.x): vmlinuz lives under /usr/lib/modules
+		pkg=linux-binary-unsigned-$rel
+		path=./usr/lib/modules/$rel/vmlinuz.unsigned
+	else
+		pkg=linux-image-$rel-unsigned
+		path=./boot/vmlinuz-$rel
+	fi
+	vm_log "downloading $pkg"
+	vm_download "$series" "$tmp" "$pkg"
+	dpkg-deb --fsys-tarfile "$tmp"/*.deb | tar -xO "$path" >"$kdir/vmlinuz.part" ||
+		vm_die "no $path in $pkg"
+	mv "$kdir/vmlinuz.part" "$kdir/vmlinuz"
+	rm -rf "$tmp"
+}
+
+# Unpack the headers of a host-built release under kernels/REL/root.
+vm_fetch_headers_host() {
+	local series=$1 rel=$2 kdir=$ANONSTAT_CACHE/kernels/$2 deps
+	[ -f "$kdir/root/.complete" ] && return 0
+	rm -rf "$kdir/root" "$kdir/hdl"
+	deps=$(vm_pkg_depends "$series" "linux-headers-$rel" \
+		'^linux-(headers-.*-common|kbuild-)')
+	vm_log "downloading headers for $rel"
+	# shellcheck disable=SC2086
+	vm_download "$series" "$kdir/hdl" "linux-headers-$rel" $deps
+	local f
+	for f in "$kdir"/hdl/*.deb; do
+		dpkg-deb -x "$f" "$kdir/root" || vm_die "dpkg-deb -x $f failed"
+	done
+	rm -rf "$kdir/hdl"
+	touch "$kdir/root/.complete"
+}
+
+# Make the build chroot of SUITE holding the headers of REL.
+vm_prepare_chroot() {
+	local suite=$1 rel=$2 series=$3 dir=$ANONSTAT_CACHE/chroots/$1
+	if [ -f "$dir/.complete" ]; then
+		[ -d "$dir/usr/src/linux-headers-$rel" ] && return 0
+		vm_log "installing linux-headers-$rel into the $suite chroot"
+		vm_chroot "$dir" sh -c "apt-get -qq update &&
+			DEBIAN_FRONTEND=noninteractive apt-get -qq install -y linux-headers-$rel" >&2 ||
+			vm_die "cannot install linux-headers-$rel in $dir"
+		return 0
+	fi
+	command -v mmdebstrap >/dev/null || vm_die "mmdebstrap is not installed"
+	rm -rf "$dir"
+	mkdir -p "$(dirname "$dir")"
+	vm_log "creating the $suite build chroot (mmdebstrap)"
+	local -a mirrors
+	# shellcheck disable=SC2046
+	mapfile -t mirrors < <(vm_sources_lines $(vm_series_suites "$series"))
+	mmdebstrap --quiet --variant=minbase \
+		--aptopt='Acquire::Check-Valid-Until "false"' \
+		--include="linux-headers-$rel,make" \
+		"$suite" "$dir" "${mirrors[@]}" >&2 ||
+		vm_die "mmdebstrap $suite failed"
+	touch "$dir/.complete"
+}
+
+# vm_chroot DIR CMD...: run CMD in chroot DIR with /proc mounted, in a
+# private mount namespace so nothing stays mounted afterwards.
+vm_chroot() {
+	local dir=$1
+	shift
+	unshare -m sh -c 'mount -t proc proc "$0/proc" && exec chroot "$0" "$@"' \
+		"$dir" "$@"
+}
+
+# vm_prepare SERIES: download what the series needs; prints its release.
+vm_prepare() {
+	local series=$1 rel builder
+	vm_check_series "$series"
+	vm_apt_update "$series"
+	rel=$(vm_resolve_release "$series")
+	[ -n "$rel" ] || vm_die "no linux-headers-$series.* in $(vm_series_suites "$series")"
+	mkdir -p "$ANONSTAT_CACHE/kernels/$rel"
+	vm_fetch_image "$series" "$rel"
+	builder=$(vm_series_builder "$series")
+	if [ "$builder" = host ]; then
+		vm_fetch_headers_host "$series" "$rel"
+	else
+		vm_prepare_chroot "$builder" "$rel" "$series"
+	fi
+	echo "$rel"
+}
+
+# vm_build_module SERIES REL SRCDIR: build anonstat.ko from the module
+# sources in SRCDIR (Kbuild + module/) for REL; prints the .ko path.
+vm_build_module() {
+	local series=$1 rel=$2 src=$3 builder bdir log
+	local tree f name
+	builder=$(vm_series_builder "$series")
+	# one build directory per kernel and source tree
+	tree=$(realpath "$src" | md5sum | cut -c1-8)
+	if [ "$builder" = host ]; then
+		bdir=$ANONSTAT_CACHE/build/$rel-$tree
+	else
+		bdir=$ANONSTAT_CACHE/chroots/$builder/build/$rel-$tree
+	fi
+	mkdir -p "$bdir/module"
+	# Copy the kbuild inputs that changed (a fresh mtime makes make
+	# rebuild them) and drop the ones that went; objects stay, so
+	# rebuilds are incremental.
+	for f in "$src/Kbuild" "$src"/module/*.[ch]; do
+		name=${f#"$src"/}
+		cmp -s "$f" "$bdir/$name" || cp "$f" "$bdir/$name"
+	done
+	for f in "$bdir"/module/*.[ch]; do
+		[ -e "$f" ] || continue
+		[ -e "$src/module/${f##*/}" ] || rm -f "$f"
+	done
+	log=$bdir/build.log
+	if [ "$builder" = host ]; then
+		local root=$ANONSTAT_CACHE/kernels/$rel/root
+		# The headers' Makefile includes an absolute /usr/src path and
+		# their relative links lead to ../../lib/linux-kbuild-*: show
+		# the unpacked trees at /usr/src through links, in a private
+		# mount namespace.
+		unshare -m sh -c 'mount -t tmpfs none /usr/src &&
+			ln -s "$0"/usr/src/* /usr/src/ &&
+			exec make -C "/usr/src/linux-headers-$1" M="$2" modules' \
+			"$root" "$rel" "$bdir" >"$log" 2>&1
+	else
+		vm_chroot "$ANONSTAT_CACHE/chroots/$builder" \
+			make -C "/usr/src/linux-headers-$rel" M="/build/${bdir##*/}" modules \
+			>"$log" 2>&1
+	fi || {
+		cat "$log" >&2
+		vm_die "module build failed for $rel"
+	}
+	grep -E 'warning|error' "$log" >&2 || true
+	echo "$bdir/anonstat.ko"
+}
+
+# vm_linux_source: the linux-source-6.1 tarball of bookworm (for
+# checkpatch.pl and the debug kernel); prints its path.
+vm_linux_source() {
+	local dir=$ANONSTAT_CACHE/src tar
+	tar=$dir/linux-source-6.1.tar.xz
+	if [ ! -s "$tar" ]; then
+		vm_apt_update 6.1
+		rm -rf "$dir/dl"
+		vm_log "downloading linux-source-6.1"
+		vm_download 6.1 "$dir/dl" linux-source-6.1
+		dpkg-deb --fsys-tarfile "$dir"/dl/*.deb |
+			tar -xO ./usr/src/linux-source-6.1.tar.xz >"$tar.part" ||
+			vm_die "no linux-source-6.1.tar.xz in linux-source-6.1"
+		mv "$tar.part" "$tar"
+		rm -rf "$dir/dl"
+	fi
+	echo "$tar"
+}
+
+# vm_checkpatch: path of checkpatch.pl from linux-source-6.1
+vm_checkpatch() {
+	local dir=$ANONSTAT_CACHE/checkpatch tar
+	if [ ! -x "$dir/scripts/checkpatch.pl" ]; then
+		tar=$(vm_linux_source)
+		rm -rf "$dir" && mkdir -p "$dir"
+		tar -xJf "$tar" -C "$dir" --strip-components=1 \
+			linux-source-6.1/scripts/checkpatch.pl \
+			linux-source-6.1/scripts/spelling.txt \
+			linux-source-6.1/scripts/const_structs.checkpatch ||
+			vm_die "cannot extract checkpatch.pl"
+	fi
+	echo "$dir/scripts/checkpatch.pl"
+}
