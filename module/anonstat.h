@@ -6,25 +6,295 @@
  * process, per thread and per user call site, and shows the result in
  * debugfs.  Each concern lives in its own file:
  *
- *   main.c     module init/exit, version
- *   probes.c   the kprobes/kretprobes on the mm paths, their hit counters
- *   debugfs.c  /sys/kernel/debug/anonstat/ and its seq_file readers
+ *   main.c      module init/exit, module parameters
+ *   control.c   settings, filters, the control file's commands
+ *   probes.c    the kprobes/kretprobes on the mm system calls
+ *   callsite.c  capture of the user call stack at a system call
+ *   track.c     what each event does to the tables (the accounting rules)
+ *   proc.c      the process table, thread records, process lifetime
+ *   site.c      the per-process call-site table
+ *   region.c    the per-process tree of live regions
+ *   debugfs.c   /sys/kernel/debug/anonstat/ and its seq_file readers
  *
- * The text formats written to debugfs are specified in module/debugfs-format.md.
+ * The text formats written to debugfs are specified in
+ * module/debugfs-format.md.
+ *
+ * Locking (the rules each file relies on; see also proc.c):
+ *
+ *   anonstat_procs_lock (spinlock)  ->  proc->lock (spinlock)
+ *
+ * anonstat_procs_lock protects the process lists and the mm hash; lookups
+ * by mm run under RCU without it.  proc->lock protects everything a process
+ * owns: its regions, sites, threads and counters.  Nothing is taken in the
+ * other order.  A handler may mmap_read_trylock() a process's mm only while
+ * holding none of anonstat's locks.  Processes are freed after an RCU grace
+ * period; a handler that finds proc->dead set under proc->lock leaves it
+ * alone.  All of it runs in probe context or in a reader: no sleeping, and
+ * allocations use ANONSTAT_GFP.
  */
 #ifndef ANONSTAT_H
 #define ANONSTAT_H
 
+#include <linux/atomic.h>
+#include <linux/gfp.h>
+#include <linux/list.h>
+#include <linux/rbtree.h>
+#include <linux/rcupdate.h>
+#include <linux/sched.h>
+#include <linux/spinlock.h>
 #include <linux/types.h>
 
 #define ANONSTAT_VERSION "0.1.0"
 
-struct seq_file;
+/* Allocations in probe context: never sleep, never warn, never dip into reserves. */
+#define ANONSTAT_GFP (GFP_NOWAIT | __GFP_NOWARN | __GFP_NOMEMALLOC)
+
+#define ANONSTAT_MAX_DEPTH		16
+#define ANONSTAT_DEFAULT_DEPTH		4
+#define ANONSTAT_DEFAULT_MAX_REGIONS	1000000
+#define ANONSTAT_LIMIT_MAX_REGIONS	16777216
+#define ANONSTAT_DEFAULT_MAX_SITES	100000
+#define ANONSTAT_LIMIT_MAX_SITES	1048576
+#define ANONSTAT_DEFAULT_RETAIN_EXITED	64
+#define ANONSTAT_LIMIT_RETAIN_EXITED	4096
+#define ANONSTAT_MAX_FILTER_PIDS	16
+#define ANONSTAT_MAX_THREADS_PER_PROC	4096
+
+enum anonstat_kind {
+	ANONSTAT_KIND_PRIVATE,
+	ANONSTAT_KIND_SHARED,
+	ANONSTAT_KIND_HUGE,
+	ANONSTAT_KIND_BRK,
+	ANONSTAT_NR_KINDS
+};
+
+/* Why bytes that no region held were released (status: untracked). */
+enum anonstat_untracked_reason {
+	ANONSTAT_UNTRACKED_MUNMAP,
+	ANONSTAT_UNTRACKED_MMAP_FIXED,
+	ANONSTAT_UNTRACKED_MREMAP,
+	ANONSTAT_UNTRACKED_BRK,
+	ANONSTAT_UNTRACKED_UNCLASSIFIED,
+	ANONSTAT_NR_UNTRACKED
+};
+
+/* Why a region was not tracked or was lost (status: drop). */
+enum anonstat_drop_reason {
+	ANONSTAT_DROP_REGIONS_CAP,
+	ANONSTAT_DROP_SITES_CAP,
+	ANONSTAT_DROP_THREADS_CAP,
+	ANONSTAT_DROP_NOMEM,
+	ANONSTAT_DROP_STALE,
+	ANONSTAT_NR_DROPS
+};
+
+/* The user call stack of one system call. */
+struct anonstat_callsite {
+	unsigned int depth;
+	unsigned long frames[ANONSTAT_MAX_DEPTH];
+};
+
+/* Counters kept per site and per process. */
+struct anonstat_counts {
+	u64 maps;
+	u64 unmaps;
+	u64 bytes_mapped;
+	u64 bytes_unmapped;
+	u64 live_regions;
+	u64 live_bytes;
+	u64 peak_bytes;
+	u64 first_ns;
+	u64 last_ns;
+};
+
+struct anonstat_site {
+	struct hlist_node hash_node;	/* proc->site_hash */
+	struct list_head proc_node;	/* proc->sites, in id order */
+	u32 id;
+	u32 hash;
+	u8 kind;
+	u8 depth;
+	struct anonstat_counts counts;
+	unsigned long frames[];
+};
+
+#define ANONSTAT_REGION_INHERITED	0x1
+/* only while detached by mremap: the piece was cut from a region still in the tree */
+#define ANONSTAT_REGION_CUT_LEFT	0x2
+#define ANONSTAT_REGION_CUT_RIGHT	0x4
+
+struct anonstat_region {
+	union {
+		struct rb_node node;		/* proc->regions, by start */
+		struct anonstat_region *next;	/* detached pieces */
+	};
+	unsigned long start;
+	unsigned long end;
+	struct anonstat_site *site;
+	unsigned int flags;
+};
+
+struct anonstat_thread {
+	struct list_head node;		/* proc->threads, by tid */
+	pid_t tid;
+	char comm[TASK_COMM_LEN];
+	u64 maps;
+	u64 unmaps;
+	u64 bytes_mapped;
+	u64 bytes_unmapped;
+};
+
+struct anonstat_proc {
+	struct hlist_node mm_node;	/* anonstat_proc_by_mm, RCU */
+	struct list_head node;		/* live list (by pid) or exited list */
+	struct rcu_head rcu;
+	spinlock_t lock;
+	/* under anonstat_procs_lock: */
+	struct mm_struct *mm;		/* NULL once exited */
+	u64 exit_seq;			/* order on the exited list */
+	/* fixed at creation: */
+	u64 uid;			/* unique per process record */
+	pid_t pid;
+	u64 start_time;			/* group leader's: tells pid reuse apart */
+	/* under lock: */
+	bool dead;			/* unlinked, being freed */
+	bool exited;
+	char comm[TASK_COMM_LEN];
+	struct rb_root regions;
+	struct hlist_head *site_hash;
+	unsigned int site_hash_bits;
+	unsigned int nr_sites;
+	struct list_head sites;
+	struct list_head threads;
+	unsigned int nr_threads;
+	struct anonstat_counts counts;
+};
+
+/* A list of regions cut out of a process, kept across an mremap call. */
+struct anonstat_pieces {
+	struct anonstat_region *first;
+	struct anonstat_region **tail;
+};
+
+/* control.c: settings, read locklessly by handlers */
+struct anonstat_filter {
+	struct rcu_head rcu;
+	unsigned int nr_pids;		/* 0: all processes */
+	pid_t pids[ANONSTAT_MAX_FILTER_PIDS];
+	char comm[TASK_COMM_LEN];	/* "": all names */
+};
+
+extern unsigned int anonstat_depth;
+extern unsigned int anonstat_max_regions;
+extern unsigned int anonstat_max_sites;
+extern unsigned int anonstat_retain_exited;
+extern bool anonstat_enabled;
+
+int anonstat_control_init(const char *pids, const char *comm);
+void anonstat_control_exit(void);
+bool anonstat_filter_wants(struct task_struct *task);
+int anonstat_control_command(char *cmd);
+void anonstat_control_show(struct seq_file *m);
+void anonstat_seq_comm(struct seq_file *m, const char *comm);
+
+/* global counters (track.c) */
+extern atomic64_t anonstat_untracked[ANONSTAT_NR_UNTRACKED];
+extern atomic64_t anonstat_drops[ANONSTAT_NR_DROPS];
+extern atomic_long_t anonstat_memory;
+extern atomic_t anonstat_nr_regions;
+extern atomic_t anonstat_nr_sites;
+extern atomic_t anonstat_nr_threads;
+void anonstat_counters_reset(void);
+void anonstat_counters_show(struct seq_file *m);
+const char *anonstat_kind_name(unsigned int kind);
+
+static inline void anonstat_drop(enum anonstat_drop_reason why, u64 n)
+{
+	atomic64_add(n, &anonstat_drops[why]);
+}
+
+/* callsite.c */
+void anonstat_callsite_capture(struct anonstat_callsite *cs, unsigned int depth);
+
+/* region.c (caller holds proc->lock unless noted) */
+int anonstat_region_cache_init(void);
+void anonstat_region_cache_exit(void);
+struct anonstat_region *anonstat_region_alloc(void);	/* no lock needed */
+void anonstat_region_free(struct anonstat_region *r);	/* no lock needed */
+struct anonstat_region *anonstat_region_insert(struct anonstat_proc *proc,
+					       struct anonstat_region *r);
+struct anonstat_region *anonstat_region_first(struct anonstat_proc *proc,
+					      unsigned long addr);
+struct anonstat_region *anonstat_region_next(struct anonstat_region *r);
+void anonstat_regions_detach(struct anonstat_proc *proc, unsigned long start,
+			     unsigned long end, struct anonstat_pieces *pieces,
+			     unsigned long *gaps, unsigned int max_gaps,
+			     unsigned int *nr_gaps);
+void anonstat_regions_free_all(struct anonstat_proc *proc);
+void anonstat_pieces_init(struct anonstat_pieces *p);
+void anonstat_pieces_add(struct anonstat_pieces *p, struct anonstat_region *r);
+void anonstat_pieces_free(struct anonstat_pieces *p);	/* no lock needed */
+
+/* site.c (caller holds proc->lock) */
+int anonstat_sites_init(struct anonstat_proc *proc);
+struct anonstat_site *anonstat_site_get(struct anonstat_proc *proc,
+					unsigned int kind,
+					const unsigned long *frames,
+					unsigned int depth);
+void anonstat_sites_retire(struct anonstat_proc *proc);
+void anonstat_sites_free_all(struct anonstat_proc *proc);
+
+/* proc.c */
+extern spinlock_t anonstat_procs_lock;
+extern struct list_head anonstat_procs;
+extern struct list_head anonstat_exited_procs;
+extern atomic_t anonstat_nr_procs;
+extern atomic_t anonstat_nr_exited;
+struct anonstat_proc *anonstat_proc_lookup(struct mm_struct *mm);	/* RCU */
+struct anonstat_proc *anonstat_proc_get_current(void);			/* RCU */
+struct anonstat_proc *anonstat_proc_new(struct task_struct *task,
+					struct mm_struct *mm);
+bool anonstat_proc_publish(struct anonstat_proc *proc);
+void anonstat_proc_discard(struct anonstat_proc *proc);
+void anonstat_proc_mm_gone(struct mm_struct *mm);
+void anonstat_procs_trim_exited(void);
+void anonstat_procs_reset(void);
+struct anonstat_thread *anonstat_thread_get(struct anonstat_proc *proc,
+					    struct task_struct *task);
+void anonstat_proc_touch(struct anonstat_proc *proc, u64 now);
+
+/* track.c: the events */
+void anonstat_account_lost(struct anonstat_proc *proc,
+			   struct anonstat_site *site, unsigned long bytes);
+void anonstat_track_map(unsigned long start, unsigned long len,
+			unsigned int kind, const struct anonstat_callsite *cs);
+void anonstat_track_release(unsigned long start, unsigned long len,
+			    enum anonstat_untracked_reason why);
+struct anonstat_inflight;
+struct anonstat_mremap_call;
+bool anonstat_track_mremap_begin(struct anonstat_mremap_call *call);
+void anonstat_track_mremap_end(struct anonstat_mremap_call *call, long ret);
+void anonstat_track_exit_mmap(struct mm_struct *mm);
+void anonstat_track_fork(struct task_struct *child);
+void anonstat_track_free_inflight(void);
+
+/* The state of one mremap call, between its entry and its return. */
+struct anonstat_mremap_call {
+	unsigned long addr;
+	unsigned long old_len;
+	unsigned long new_len;
+	unsigned long flags;
+	unsigned long new_addr;
+	struct anonstat_inflight *inflight;
+	bool track_new;			/* the filters want new regions */
+	struct anonstat_callsite cs;
+};
 
 /* probes.c */
 int anonstat_probes_register(void);
 void anonstat_probes_unregister(void);
 void anonstat_probes_show(struct seq_file *m);
+void anonstat_probes_arm(bool on);
 
 /* debugfs.c */
 int anonstat_debugfs_init(void);

@@ -2,69 +2,317 @@
 /*
  * probes.c - the kprobes and kretprobes anonstat puts on the mm paths.
  *
- * Owns the probe table: which kernel symbols are probed, how (kprobe or
- * kretprobe), whether the probe is required, and its hit counter.  The
- * handlers themselves stay small and hand the event to the accounting code.
+ * Owns the probe table and the handlers.  The handlers decode the system
+ * call's arguments from the user registers (current_pt_regs(): the same on
+ * every kernel version), check them as the kernel would before it changes
+ * anything, and hand the event to track.c.  Probes on the x86-64 syscall
+ * entry points see every mmap, munmap, mremap and brk a process makes;
+ * exit_mmap sees every address space torn down (exit and exec), and
+ * wake_up_new_task every forked child before it first runs.
  *
  * Locking: the table is written only by anonstat_probes_register() and
- * anonstat_probes_unregister(), which run in module init/exit and cannot
- * race with each other.  Handlers and the status reader touch only the
- * atomic hit counters and the kprobe core's own nmissed fields.
- * unregister_kretprobe() waits for running handlers, so nothing here runs
- * after anonstat_probes_unregister() returns.
+ * anonstat_probes_unregister() (module init/exit) and by
+ * anonstat_probes_arm() (under the control mutex).  Handlers and the status
+ * reader touch only the atomic hit counters and the kprobe core's nmissed
+ * fields.  unregister_k(ret)probe() waits for running handlers, so none of
+ * this code runs after anonstat_probes_unregister() returns; a kretprobe
+ * instance still in the kernel then never comes back to us.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
 #include <linux/atomic.h>
 #include <linux/cpumask.h>
+#include <linux/err.h>
 #include <linux/kernel.h>
 #include <linux/kprobes.h>
+#include <linux/mm.h>
+#include <linux/mman.h>
 #include <linux/ptrace.h>
+#include <linux/sched.h>
+#include <linux/sched/task_stack.h>
 #include <linux/seq_file.h>
 #include <linux/utsname.h>
 
 #include "anonstat.h"
 
-/* Concurrent instances of a kretprobe per possible CPU: mmap may sleep. */
-#define ANONSTAT_KRETPROBE_INSTANCES_PER_CPU	8
+/* kretprobe instances: per possible CPU, and at least this many. */
+#define KRETPROBE_INSTANCES_PER_CPU	16
+#define KRETPROBE_INSTANCES_MIN		64
 
 struct anonstat_probe {
 	const char *symbol;
 	bool is_kretprobe;
-	bool required;		/* insmod fails if this one cannot attach */
 	bool attached;
 	atomic64_t hits;
 	struct kprobe kp;
 	struct kretprobe krp;
 };
 
+/* What mmap's entry leaves for its return. */
+struct mmap_call {
+	unsigned long len;
+	unsigned int kind;
+	struct anonstat_callsite cs;
+};
+
+/* What brk's entry leaves for its return. */
+struct brk_call {
+	unsigned long old_brk;
+	unsigned long new_brk;
+	struct anonstat_callsite cs;
+};
+
 static int mmap_entry(struct kretprobe_instance *ri, struct pt_regs *regs);
 static int mmap_return(struct kretprobe_instance *ri, struct pt_regs *regs);
+static int munmap_pre(struct kprobe *kp, struct pt_regs *regs);
+static int mremap_entry(struct kretprobe_instance *ri, struct pt_regs *regs);
+static int mremap_return(struct kretprobe_instance *ri, struct pt_regs *regs);
+static int brk_entry(struct kretprobe_instance *ri, struct pt_regs *regs);
+static int brk_return(struct kretprobe_instance *ri, struct pt_regs *regs);
+static int exit_mmap_pre(struct kprobe *kp, struct pt_regs *regs);
+static int new_task_pre(struct kprobe *kp, struct pt_regs *regs);
 
-/* The mmap system call: entry (user pt_regs in di) and return value. */
-static struct anonstat_probe anonstat_probe_table[] = {
-	{
+enum {
+	PROBE_MMAP,
+	PROBE_MUNMAP,
+	PROBE_MREMAP,
+	PROBE_BRK,
+	PROBE_EXIT_MMAP,
+	PROBE_NEW_TASK,
+	NR_PROBES
+};
+
+static struct anonstat_probe anonstat_probe_table[NR_PROBES] = {
+	[PROBE_MMAP] = {
 		.symbol = "__x64_sys_mmap",
 		.is_kretprobe = true,
-		.required = true,
 		.krp = {
 			.entry_handler = mmap_entry,
 			.handler = mmap_return,
+			.data_size = sizeof(struct mmap_call),
 		},
+	},
+	[PROBE_MUNMAP] = {
+		.symbol = "__x64_sys_munmap",
+		.kp = { .pre_handler = munmap_pre },
+	},
+	[PROBE_MREMAP] = {
+		.symbol = "__x64_sys_mremap",
+		.is_kretprobe = true,
+		.krp = {
+			.entry_handler = mremap_entry,
+			.handler = mremap_return,
+			.data_size = sizeof(struct anonstat_mremap_call),
+		},
+	},
+	[PROBE_BRK] = {
+		.symbol = "__x64_sys_brk",
+		.is_kretprobe = true,
+		.krp = {
+			.entry_handler = brk_entry,
+			.handler = brk_return,
+			.data_size = sizeof(struct brk_call),
+		},
+	},
+	[PROBE_EXIT_MMAP] = {
+		.symbol = "exit_mmap",
+		.kp = { .pre_handler = exit_mmap_pre },
+	},
+	[PROBE_NEW_TASK] = {
+		.symbol = "wake_up_new_task",
+		.kp = { .pre_handler = new_task_pre },
 	},
 };
 
-#define PROBE_MMAP (&anonstat_probe_table[0])
+static void hit(unsigned int probe)
+{
+	atomic64_inc(&anonstat_probe_table[probe].hits);
+}
+
+/* Length of an mmap as the kernel rounds it; 0 when the call will fail. */
+static unsigned long mmap_length(unsigned long flags, unsigned long len)
+{
+	unsigned long unit = PAGE_SIZE;
+
+	if (flags & MAP_HUGETLB) {
+		unsigned int shift = (flags >> MAP_HUGE_SHIFT) & MAP_HUGE_MASK;
+
+		unit = shift ? 1UL << shift : HPAGE_SIZE;
+	}
+	if (!len || len > TASK_SIZE_MAX - unit)
+		return 0;
+	return ALIGN(len, unit);
+}
+
+static unsigned int mmap_kind(unsigned long flags)
+{
+	if (flags & MAP_HUGETLB)
+		return ANONSTAT_KIND_HUGE;
+	if ((flags & MAP_TYPE) == MAP_PRIVATE)
+		return ANONSTAT_KIND_PRIVATE;
+	return ANONSTAT_KIND_SHARED;
+}
+
+/* Is [addr, addr + len) a page-aligned range of user space? */
+static bool user_range_ok(unsigned long addr, unsigned long len)
+{
+	return !(addr & ~PAGE_MASK) && len && len <= TASK_SIZE_MAX &&
+	       addr <= TASK_SIZE_MAX - len;
+}
 
 static int mmap_entry(struct kretprobe_instance *ri, struct pt_regs *regs)
 {
-	atomic64_inc(&PROBE_MMAP->hits);
+	struct mmap_call *call = (struct mmap_call *)ri->data;
+	struct pt_regs *u = current_pt_regs();
+	unsigned long addr = u->di, flags = u->r10, len;
+
+	hit(PROBE_MMAP);
+	if (!current->mm)
+		return 1;
+	len = mmap_length(flags, u->si);
+	if (!len)
+		return 1;
+	if ((flags & MAP_FIXED) && !(flags & MAP_FIXED_NOREPLACE) &&
+	    user_range_ok(addr, len))
+		anonstat_track_release(addr, len, ANONSTAT_UNTRACKED_MMAP_FIXED);
+	if (!(flags & MAP_ANONYMOUS) || !anonstat_filter_wants(current))
+		return 1;
+	call->len = len;
+	call->kind = mmap_kind(flags);
+	anonstat_callsite_capture(&call->cs, READ_ONCE(anonstat_depth));
 	return 0;
 }
 
 static int mmap_return(struct kretprobe_instance *ri, struct pt_regs *regs)
 {
+	struct mmap_call *call = (struct mmap_call *)ri->data;
+	unsigned long ret = regs_return_value(regs);
+
+	if (!IS_ERR_VALUE(ret))
+		anonstat_track_map(ret, call->len, call->kind, &call->cs);
 	return 0;
+}
+
+static int munmap_pre(struct kprobe *kp, struct pt_regs *regs)
+{
+	struct pt_regs *u = current_pt_regs();
+	unsigned long addr = u->di, len = PAGE_ALIGN(u->si);
+
+	hit(PROBE_MUNMAP);
+	if (current->mm && user_range_ok(addr, len))
+		anonstat_track_release(addr, len, ANONSTAT_UNTRACKED_MUNMAP);
+	return 0;
+}
+
+/* The checks mremap makes before it changes anything. */
+static bool mremap_args_ok(struct anonstat_mremap_call *c)
+{
+	const unsigned long known = MREMAP_MAYMOVE | MREMAP_FIXED | MREMAP_DONTUNMAP;
+
+	if ((c->flags & ~known) || (c->addr & ~PAGE_MASK))
+		return false;
+	if ((c->flags & (MREMAP_FIXED | MREMAP_DONTUNMAP)) &&
+	    !(c->flags & MREMAP_MAYMOVE))
+		return false;
+	if ((c->flags & MREMAP_DONTUNMAP) && c->old_len != c->new_len)
+		return false;
+	c->old_len = PAGE_ALIGN(c->old_len);
+	c->new_len = PAGE_ALIGN(c->new_len);
+	if (!c->new_len || c->old_len > TASK_SIZE_MAX ||
+	    c->addr > TASK_SIZE_MAX - c->old_len)
+		return false;
+	if ((c->flags & MREMAP_FIXED) && !user_range_ok(c->new_addr, c->new_len))
+		return false;
+	return true;
+}
+
+static int mremap_entry(struct kretprobe_instance *ri, struct pt_regs *regs)
+{
+	struct anonstat_mremap_call *call = (void *)ri->data;
+	struct pt_regs *u = current_pt_regs();
+
+	hit(PROBE_MREMAP);
+	if (!current->mm)
+		return 1;
+	call->addr = u->di;
+	call->old_len = u->si;
+	call->new_len = u->dx;
+	call->flags = u->r10;
+	call->new_addr = u->r8;
+	call->inflight = NULL;
+	if (!mremap_args_ok(call))
+		return 1;
+	call->track_new = anonstat_filter_wants(current);
+	if (call->track_new)
+		anonstat_callsite_capture(&call->cs, READ_ONCE(anonstat_depth));
+	return anonstat_track_mremap_begin(call) ? 0 : 1;
+}
+
+static int mremap_return(struct kretprobe_instance *ri, struct pt_regs *regs)
+{
+	anonstat_track_mremap_end((void *)ri->data, regs_return_value(regs));
+	return 0;
+}
+
+static int brk_entry(struct kretprobe_instance *ri, struct pt_regs *regs)
+{
+	struct brk_call *call = (struct brk_call *)ri->data;
+	struct mm_struct *mm = current->mm;
+	unsigned long new_brk = current_pt_regs()->di;
+	unsigned long old_top, new_top;
+
+	hit(PROBE_BRK);
+	if (!mm || new_brk < READ_ONCE(mm->start_brk) ||
+	    new_brk > TASK_SIZE_MAX - PAGE_SIZE)
+		return 1;
+	call->old_brk = READ_ONCE(mm->brk);
+	call->new_brk = new_brk;
+	old_top = PAGE_ALIGN(call->old_brk);
+	new_top = PAGE_ALIGN(new_brk);
+	if (new_top < old_top) {
+		anonstat_track_release(new_top, old_top - new_top,
+				       ANONSTAT_UNTRACKED_BRK);
+		return 1;
+	}
+	if (new_top == old_top || !anonstat_filter_wants(current))
+		return 1;
+	anonstat_callsite_capture(&call->cs, READ_ONCE(anonstat_depth));
+	return 0;
+}
+
+static int brk_return(struct kretprobe_instance *ri, struct pt_regs *regs)
+{
+	struct brk_call *call = (struct brk_call *)ri->data;
+	unsigned long old_top = PAGE_ALIGN(call->old_brk);
+
+	/* brk returns the new break on success, the old one on failure */
+	if (regs_return_value(regs) == call->new_brk)
+		anonstat_track_map(old_top, PAGE_ALIGN(call->new_brk) - old_top,
+				   ANONSTAT_KIND_BRK, &call->cs);
+	return 0;
+}
+
+static int exit_mmap_pre(struct kprobe *kp, struct pt_regs *regs)
+{
+	hit(PROBE_EXIT_MMAP);
+	anonstat_track_exit_mmap((struct mm_struct *)regs->di);
+	return 0;
+}
+
+static int new_task_pre(struct kprobe *kp, struct pt_regs *regs)
+{
+	struct task_struct *child = (struct task_struct *)regs->di;
+
+	hit(PROBE_NEW_TASK);
+	/* a process of its own (not a thread, not CLONE_VM) of a user task */
+	if (child->mm && current->mm && child->mm != current->mm)
+		anonstat_track_fork(child);
+	return 0;
+}
+
+static struct kprobe *probe_kprobe(struct anonstat_probe *p)
+{
+	return p->is_kretprobe ? &p->krp.kp : &p->kp;
 }
 
 static unsigned long probe_missed(const struct anonstat_probe *p)
@@ -76,14 +324,18 @@ static unsigned long probe_missed(const struct anonstat_probe *p)
 
 static int probe_register(struct anonstat_probe *p)
 {
+	struct kprobe *kp = probe_kprobe(p);
+
+	kp->symbol_name = p->symbol;
+	if (!READ_ONCE(anonstat_enabled))
+		kp->flags |= KPROBE_FLAG_DISABLED;
 	if (p->is_kretprobe) {
-		p->krp.kp.symbol_name = p->symbol;
-		p->krp.maxactive = ANONSTAT_KRETPROBE_INSTANCES_PER_CPU *
-				   num_possible_cpus();
+		p->krp.maxactive = max_t(int, KRETPROBE_INSTANCES_MIN,
+					 KRETPROBE_INSTANCES_PER_CPU *
+					 num_possible_cpus());
 		return register_kretprobe(&p->krp);
 	}
-	p->kp.symbol_name = p->symbol;
-	return register_kprobe(&p->kp);
+	return register_kprobe(kp);
 }
 
 static void probe_unregister(struct anonstat_probe *p)
@@ -97,24 +349,24 @@ static void probe_unregister(struct anonstat_probe *p)
 	p->attached = false;
 }
 
+/*
+ * Attach every probe.  The accounting needs all of them: if one cannot be
+ * attached, none stays and the module does not load.
+ */
 int anonstat_probes_register(void)
 {
 	struct anonstat_probe *p;
 	int ret;
 
-	for (p = anonstat_probe_table;
-	     p < anonstat_probe_table + ARRAY_SIZE(anonstat_probe_table); p++) {
+	for (p = anonstat_probe_table; p < anonstat_probe_table + NR_PROBES; p++) {
 		atomic64_set(&p->hits, 0);
 		ret = probe_register(p);
 		if (ret) {
-			pr_err("cannot attach %s to %s on %s: %d\n",
+			pr_err("cannot attach a %s to %s on kernel %s: %d\n",
 			       p->is_kretprobe ? "kretprobe" : "kprobe",
 			       p->symbol, init_utsname()->release, ret);
-			if (p->required) {
-				anonstat_probes_unregister();
-				return ret;
-			}
-			continue;
+			anonstat_probes_unregister();
+			return ret;
 		}
 		p->attached = true;
 	}
@@ -125,17 +377,30 @@ void anonstat_probes_unregister(void)
 {
 	struct anonstat_probe *p;
 
-	for (p = anonstat_probe_table;
-	     p < anonstat_probe_table + ARRAY_SIZE(anonstat_probe_table); p++)
+	for (p = anonstat_probe_table; p < anonstat_probe_table + NR_PROBES; p++)
 		probe_unregister(p);
+}
+
+/* Arm or disarm every probe (control "enable"/"disable"). */
+void anonstat_probes_arm(bool on)
+{
+	struct anonstat_probe *p;
+
+	for (p = anonstat_probe_table; p < anonstat_probe_table + NR_PROBES; p++) {
+		if (!p->attached)
+			continue;
+		if (on)
+			enable_kprobe(probe_kprobe(p));
+		else
+			disable_kprobe(probe_kprobe(p));
+	}
 }
 
 void anonstat_probes_show(struct seq_file *m)
 {
 	const struct anonstat_probe *p;
 
-	for (p = anonstat_probe_table;
-	     p < anonstat_probe_table + ARRAY_SIZE(anonstat_probe_table); p++)
+	for (p = anonstat_probe_table; p < anonstat_probe_table + NR_PROBES; p++)
 		seq_printf(m, "probe %s %s %s %lld %lu\n", p->symbol,
 			   p->is_kretprobe ? "kretprobe" : "kprobe",
 			   p->attached ? "attached" : "detached",

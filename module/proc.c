@@ -1,0 +1,404 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * proc.c - the process table, thread records and process lifetime.
+ *
+ * Owns struct anonstat_proc and struct anonstat_thread.  A process record
+ * stands for a thread group with one address space: it is found by its mm
+ * (a hash table read under RCU), lives on the live list (ordered by pid)
+ * while it has an mm, goes on with a new mm after exec, and moves to the
+ * exited list when its mm is torn down.  The last retain_exited exited
+ * records are kept so that short-lived leakers can be read after they die.
+ *
+ * Locking:
+ *   anonstat_procs_lock -> proc->lock
+ *   anonstat_procs_lock protects both lists, the mm hash (writers) and
+ *   proc->mm/proc->exit_seq.  proc->lock protects the rest of a record.
+ *   Lookups by mm take neither: they run under rcu_read_lock() and check
+ *   proc->mm == mm, then proc->dead under proc->lock.
+ *
+ * Lifetime: a record is unlinked under anonstat_procs_lock, then destroyed:
+ * proc->dead is set and its contents freed under proc->lock, and the record
+ * itself is freed after an RCU grace period.  Nothing holds a reference
+ * across system calls; an mremap in flight remembers proc->uid instead.
+ */
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <linux/hashtable.h>
+#include <linux/ktime.h>
+#include <linux/mm_types.h>
+#include <linux/sched/signal.h>
+#include <linux/slab.h>
+#include <linux/string.h>
+
+#include "anonstat.h"
+
+DEFINE_SPINLOCK(anonstat_procs_lock);
+LIST_HEAD(anonstat_procs);
+LIST_HEAD(anonstat_exited_procs);
+atomic_t anonstat_nr_procs = ATOMIC_INIT(0);
+atomic_t anonstat_nr_exited = ATOMIC_INIT(0);
+
+#define PROC_HASH_BITS 10
+static DEFINE_HASHTABLE(anonstat_proc_by_mm, PROC_HASH_BITS);
+static u64 anonstat_next_proc_uid;	/* under anonstat_procs_lock */
+static u64 anonstat_next_exit_seq;	/* under anonstat_procs_lock */
+
+struct anonstat_proc *anonstat_proc_lookup(struct mm_struct *mm)
+{
+	struct anonstat_proc *proc;
+
+	hash_for_each_possible_rcu(anonstat_proc_by_mm, proc, mm_node,
+				   (unsigned long)mm) {
+		if (READ_ONCE(proc->mm) == mm)
+			return proc;
+	}
+	return NULL;
+}
+
+static u64 group_start_time(struct task_struct *task)
+{
+	return READ_ONCE(task->group_leader)->start_time;
+}
+
+/* A new, unpublished record for @task's thread group using @mm. */
+struct anonstat_proc *anonstat_proc_new(struct task_struct *task,
+					struct mm_struct *mm)
+{
+	struct anonstat_proc *proc;
+
+	proc = kzalloc(sizeof(*proc), ANONSTAT_GFP);
+	if (!proc) {
+		anonstat_drop(ANONSTAT_DROP_NOMEM, 1);
+		return NULL;
+	}
+	spin_lock_init(&proc->lock);
+	INIT_LIST_HEAD(&proc->node);
+	INIT_LIST_HEAD(&proc->threads);
+	proc->regions = RB_ROOT;
+	if (anonstat_sites_init(proc)) {
+		kfree(proc);
+		anonstat_drop(ANONSTAT_DROP_NOMEM, 1);
+		return NULL;
+	}
+	proc->mm = mm;
+	proc->pid = task_tgid_nr(task);
+	proc->start_time = group_start_time(task);
+	memcpy(proc->comm, READ_ONCE(task->group_leader)->comm, TASK_COMM_LEN);
+	proc->comm[TASK_COMM_LEN - 1] = '\0';
+	proc->counts.first_ns = ktime_get_ns();
+	atomic_long_add(sizeof(*proc), &anonstat_memory);
+	return proc;
+}
+
+static void proc_free_rcu(struct rcu_head *rcu)
+{
+	kfree(container_of(rcu, struct anonstat_proc, rcu));
+}
+
+static void threads_free_all(struct anonstat_proc *proc)
+{
+	struct anonstat_thread *t, *tmp;
+
+	list_for_each_entry_safe(t, tmp, &proc->threads, node) {
+		atomic_dec(&anonstat_nr_threads);
+		atomic_long_sub(sizeof(*t), &anonstat_memory);
+		kfree(t);
+	}
+	INIT_LIST_HEAD(&proc->threads);
+	proc->nr_threads = 0;
+}
+
+/* Free an unlinked (or never published) record. */
+static void proc_destroy(struct anonstat_proc *proc)
+{
+	spin_lock(&proc->lock);
+	proc->dead = true;
+	anonstat_regions_free_all(proc);
+	anonstat_sites_free_all(proc);
+	threads_free_all(proc);
+	spin_unlock(&proc->lock);
+	atomic_long_sub(sizeof(*proc), &anonstat_memory);
+	call_rcu(&proc->rcu, proc_free_rcu);
+}
+
+void anonstat_proc_discard(struct anonstat_proc *proc)
+{
+	proc_destroy(proc);
+}
+
+/* Insert @proc into the live list, which is ordered by pid. */
+static void live_list_add(struct anonstat_proc *proc)
+{
+	struct anonstat_proc *cur;
+
+	list_for_each_entry(cur, &anonstat_procs, node) {
+		if (cur->pid > proc->pid) {
+			list_add_tail(&proc->node, &cur->node);
+			return;
+		}
+	}
+	list_add_tail(&proc->node, &anonstat_procs);
+}
+
+static void proc_hash_add(struct anonstat_proc *proc, struct mm_struct *mm)
+{
+	WRITE_ONCE(proc->mm, mm);
+	hash_add_rcu(anonstat_proc_by_mm, &proc->mm_node, (unsigned long)mm);
+}
+
+static struct anonstat_proc *find_exited(pid_t pid, u64 start_time)
+{
+	struct anonstat_proc *proc;
+
+	list_for_each_entry(proc, &anonstat_exited_procs, node) {
+		if (proc->pid == pid && proc->start_time == start_time)
+			return proc;
+	}
+	return NULL;
+}
+
+/*
+ * Make @proc visible.  Returns false (and frees @proc) when its mm already
+ * has a record.
+ */
+bool anonstat_proc_publish(struct anonstat_proc *proc)
+{
+	spin_lock(&anonstat_procs_lock);
+	if (anonstat_proc_lookup(proc->mm)) {
+		spin_unlock(&anonstat_procs_lock);
+		proc_destroy(proc);
+		return false;
+	}
+	proc->uid = ++anonstat_next_proc_uid;
+	live_list_add(proc);
+	proc_hash_add(proc, proc->mm);
+	atomic_inc(&anonstat_nr_procs);
+	spin_unlock(&anonstat_procs_lock);
+	return true;
+}
+
+/*
+ * The record of current's address space, made when there is none: after an
+ * exec whose old mm went away in another task's context, the exited record
+ * of the same thread group comes back.  Caller holds rcu_read_lock().
+ */
+struct anonstat_proc *anonstat_proc_get_current(void)
+{
+	struct mm_struct *mm = current->mm;
+	struct anonstat_proc *proc, *fresh;
+
+	proc = anonstat_proc_lookup(mm);
+	if (proc)
+		return proc;
+
+	fresh = anonstat_proc_new(current, mm);
+	if (!fresh)
+		return NULL;
+	spin_lock(&anonstat_procs_lock);
+	proc = anonstat_proc_lookup(mm);
+	if (!proc) {
+		proc = find_exited(fresh->pid, fresh->start_time);
+		if (proc) {
+			list_del(&proc->node);
+			atomic_dec(&anonstat_nr_exited);
+			spin_lock(&proc->lock);
+			proc->exited = false;
+			spin_unlock(&proc->lock);
+			live_list_add(proc);
+			proc_hash_add(proc, mm);
+		}
+	}
+	if (!proc) {
+		proc = fresh;
+		fresh = NULL;
+		proc->uid = ++anonstat_next_proc_uid;
+		live_list_add(proc);
+		proc_hash_add(proc, mm);
+		atomic_inc(&anonstat_nr_procs);
+	}
+	spin_unlock(&anonstat_procs_lock);
+	if (fresh)
+		proc_destroy(fresh);
+	return proc;
+}
+
+void anonstat_proc_touch(struct anonstat_proc *proc, u64 now)
+{
+	proc->counts.last_ns = now;
+	memcpy(proc->comm, READ_ONCE(current->group_leader)->comm,
+	       TASK_COMM_LEN);
+	proc->comm[TASK_COMM_LEN - 1] = '\0';
+}
+
+/*
+ * The thread record of @task in @proc, made on first use; NULL at the cap
+ * or without memory.  Caller holds proc->lock.
+ */
+struct anonstat_thread *anonstat_thread_get(struct anonstat_proc *proc,
+					    struct task_struct *task)
+{
+	pid_t tid = task_pid_nr(task);
+	struct anonstat_thread *t, *pos;
+
+	list_for_each_entry(pos, &proc->threads, node) {
+		if (pos->tid == tid) {
+			t = pos;
+			goto found;
+		}
+		if (pos->tid > tid)
+			break;
+	}
+	if (proc->nr_threads >= ANONSTAT_MAX_THREADS_PER_PROC) {
+		anonstat_drop(ANONSTAT_DROP_THREADS_CAP, 1);
+		return NULL;
+	}
+	t = kzalloc(sizeof(*t), ANONSTAT_GFP);
+	if (!t) {
+		anonstat_drop(ANONSTAT_DROP_NOMEM, 1);
+		return NULL;
+	}
+	t->tid = tid;
+	/* before the first record with a bigger tid, or at the end */
+	list_add_tail(&t->node, &pos->node);
+	proc->nr_threads++;
+	atomic_inc(&anonstat_nr_threads);
+	atomic_long_add(sizeof(*t), &anonstat_memory);
+found:
+	memcpy(t->comm, task->comm, TASK_COMM_LEN);
+	t->comm[TASK_COMM_LEN - 1] = '\0';
+	return t;
+}
+
+/* Unlink the oldest exited records beyond retain_exited; caller frees them. */
+static void trim_exited_locked(struct list_head *doomed)
+{
+	unsigned int keep = READ_ONCE(anonstat_retain_exited);
+
+	while (atomic_read(&anonstat_nr_exited) > keep) {
+		struct anonstat_proc *old;
+
+		old = list_first_entry(&anonstat_exited_procs,
+				       struct anonstat_proc, node);
+		list_move_tail(&old->node, doomed);
+		atomic_dec(&anonstat_nr_exited);
+		atomic_dec(&anonstat_nr_procs);
+	}
+}
+
+static void destroy_list(struct list_head *doomed)
+{
+	struct anonstat_proc *proc, *tmp;
+
+	list_for_each_entry_safe(proc, tmp, doomed, node) {
+		list_del_init(&proc->node);
+		proc_destroy(proc);
+	}
+}
+
+void anonstat_procs_trim_exited(void)
+{
+	LIST_HEAD(doomed);
+
+	spin_lock(&anonstat_procs_lock);
+	trim_exited_locked(&doomed);
+	spin_unlock(&anonstat_procs_lock);
+	destroy_list(&doomed);
+}
+
+static bool task_is_execing_from(struct task_struct *task,
+				 struct anonstat_proc *proc, struct mm_struct *old)
+{
+	return task->mm && task->mm != old &&
+	       task_tgid_nr(task) == proc->pid &&
+	       group_start_time(task) == proc->start_time &&
+	       !(task->flags & PF_EXITING);
+}
+
+/*
+ * Release every region of a process record (its address space is gone).
+ * Caller holds proc->lock.
+ */
+static void release_all(struct anonstat_proc *proc, u64 now)
+{
+	struct anonstat_region *r, *tmp;
+
+	rbtree_postorder_for_each_entry_safe(r, tmp, &proc->regions, node) {
+		struct anonstat_counts *c = &r->site->counts;
+		u64 bytes = r->end - r->start;
+
+		c->unmaps++;
+		c->bytes_unmapped += bytes;
+		c->live_regions--;
+		c->live_bytes -= bytes;
+		c->last_ns = now;
+		proc->counts.unmaps++;
+		proc->counts.bytes_unmapped += bytes;
+		proc->counts.live_regions--;
+		proc->counts.live_bytes -= bytes;
+		anonstat_region_free(r);
+	}
+	proc->regions = RB_ROOT;
+	proc->counts.last_ns = now;
+}
+
+/*
+ * exit_mmap(@mm): the address space is torn down, by exit or by exec.
+ * Its regions are released; on exec the record goes on with the new mm,
+ * otherwise it moves to the exited list.
+ */
+void anonstat_proc_mm_gone(struct mm_struct *mm)
+{
+	struct anonstat_proc *proc;
+	LIST_HEAD(doomed);
+	bool exec;
+
+	rcu_read_lock();
+	spin_lock(&anonstat_procs_lock);
+	proc = anonstat_proc_lookup(mm);
+	if (!proc) {
+		spin_unlock(&anonstat_procs_lock);
+		rcu_read_unlock();
+		return;
+	}
+	hash_del_rcu(&proc->mm_node);
+	exec = task_is_execing_from(current, proc, mm) &&
+	       !anonstat_proc_lookup(current->mm);
+	if (exec) {
+		proc_hash_add(proc, current->mm);
+	} else {
+		WRITE_ONCE(proc->mm, NULL);
+		proc->exit_seq = ++anonstat_next_exit_seq;
+		list_move_tail(&proc->node, &anonstat_exited_procs);
+		atomic_inc(&anonstat_nr_exited);
+	}
+
+	spin_lock(&proc->lock);
+	release_all(proc, ktime_get_ns());
+	if (exec)
+		anonstat_sites_retire(proc);
+	else
+		proc->exited = true;
+	spin_unlock(&proc->lock);
+
+	trim_exited_locked(&doomed);
+	spin_unlock(&anonstat_procs_lock);
+	rcu_read_unlock();
+	destroy_list(&doomed);
+}
+
+/* Drop every record (control "reset", "enable" after "disable", unload). */
+void anonstat_procs_reset(void)
+{
+	struct anonstat_proc *proc;
+	LIST_HEAD(doomed);
+
+	spin_lock(&anonstat_procs_lock);
+	list_for_each_entry(proc, &anonstat_procs, node)
+		hash_del_rcu(&proc->mm_node);
+	list_splice_init(&anonstat_procs, &doomed);
+	list_splice_init(&anonstat_exited_procs, &doomed);
+	atomic_set(&anonstat_nr_procs, 0);
+	atomic_set(&anonstat_nr_exited, 0);
+	spin_unlock(&anonstat_procs_lock);
+	destroy_list(&doomed);
+}

@@ -1,0 +1,156 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * site.c - the call-site table of one process.
+ *
+ * Owns struct anonstat_site: one per (process, kind, user call stack).  A
+ * process keeps its sites in a chained hash table (for lookup on every new
+ * region) and in a list in id order (for readers).  The hash table starts
+ * small and grows by rehashing when it gets crowded; if a bigger table
+ * cannot be had without sleeping, the old one keeps serving.
+ *
+ * Locking: every function here expects proc->lock held.  Site ids come from
+ * one atomic counter and are unique until the module is unloaded.
+ */
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <linux/hash.h>
+#include <linux/jhash.h>
+#include <linux/ktime.h>
+#include <linux/slab.h>
+#include <linux/string.h>
+
+#include "anonstat.h"
+
+#define SITE_HASH_MIN_BITS	4
+#define SITE_HASH_MAX_BITS	14
+
+static atomic_t anonstat_next_site_id = ATOMIC_INIT(0);
+
+static struct hlist_head *site_hash_alloc(unsigned int bits)
+{
+	struct hlist_head *h;
+
+	h = kmalloc_array(1U << bits, sizeof(*h), ANONSTAT_GFP);
+	if (h) {
+		unsigned int i;
+
+		for (i = 0; i < (1U << bits); i++)
+			INIT_HLIST_HEAD(&h[i]);
+		atomic_long_add(sizeof(*h) << bits, &anonstat_memory);
+	}
+	return h;
+}
+
+static void site_hash_free(struct hlist_head *h, unsigned int bits)
+{
+	if (!h)
+		return;
+	atomic_long_sub(sizeof(*h) << bits, &anonstat_memory);
+	kfree(h);
+}
+
+int anonstat_sites_init(struct anonstat_proc *proc)
+{
+	INIT_LIST_HEAD(&proc->sites);
+	proc->site_hash = site_hash_alloc(SITE_HASH_MIN_BITS);
+	proc->site_hash_bits = SITE_HASH_MIN_BITS;
+	return proc->site_hash ? 0 : -ENOMEM;
+}
+
+static void site_hash_grow(struct anonstat_proc *proc)
+{
+	unsigned int bits = proc->site_hash_bits + 2;
+	struct anonstat_site *site;
+	struct hlist_head *h;
+
+	if (bits > SITE_HASH_MAX_BITS)
+		return;
+	h = site_hash_alloc(bits);
+	if (!h)
+		return;
+	list_for_each_entry(site, &proc->sites, proc_node)
+		hlist_add_head(&site->hash_node, &h[hash_32(site->hash, bits)]);
+	site_hash_free(proc->site_hash, proc->site_hash_bits);
+	proc->site_hash = h;
+	proc->site_hash_bits = bits;
+}
+
+static size_t site_size(unsigned int depth)
+{
+	return struct_size((struct anonstat_site *)NULL, frames, depth);
+}
+
+/*
+ * The site of @proc for this kind and call stack; created when new.
+ * Returns NULL (counted as a drop) at the sites cap or without memory.
+ */
+struct anonstat_site *anonstat_site_get(struct anonstat_proc *proc,
+					unsigned int kind,
+					const unsigned long *frames,
+					unsigned int depth)
+{
+	u32 hash = jhash2((const u32 *)frames,
+			  depth * sizeof(*frames) / sizeof(u32), kind);
+	struct hlist_head *bucket;
+	struct anonstat_site *site;
+
+	bucket = &proc->site_hash[hash_32(hash, proc->site_hash_bits)];
+	hlist_for_each_entry(site, bucket, hash_node) {
+		if (site->hash == hash && site->kind == kind &&
+		    site->depth == depth &&
+		    !memcmp(site->frames, frames, depth * sizeof(*frames)))
+			return site;
+	}
+
+	if (atomic_inc_return(&anonstat_nr_sites) > READ_ONCE(anonstat_max_sites)) {
+		atomic_dec(&anonstat_nr_sites);
+		anonstat_drop(ANONSTAT_DROP_SITES_CAP, 1);
+		return NULL;
+	}
+	site = kzalloc(site_size(depth), ANONSTAT_GFP);
+	if (!site) {
+		atomic_dec(&anonstat_nr_sites);
+		anonstat_drop(ANONSTAT_DROP_NOMEM, 1);
+		return NULL;
+	}
+	atomic_long_add(site_size(depth), &anonstat_memory);
+	site->id = atomic_inc_return(&anonstat_next_site_id);
+	site->hash = hash;
+	site->kind = kind;
+	site->depth = depth;
+	memcpy(site->frames, frames, depth * sizeof(*frames));
+	site->counts.first_ns = ktime_get_ns();
+	hlist_add_head(&site->hash_node, bucket);
+	list_add_tail(&site->proc_node, &proc->sites);
+	proc->nr_sites++;
+	if (proc->nr_sites > (2U << proc->site_hash_bits))
+		site_hash_grow(proc);
+	return site;
+}
+
+/*
+ * After exec: the sites stay listed with their counts, but new regions get
+ * new sites, since the same addresses now belong to another image.
+ */
+void anonstat_sites_retire(struct anonstat_proc *proc)
+{
+	struct anonstat_site *site;
+
+	list_for_each_entry(site, &proc->sites, proc_node)
+		hlist_del_init(&site->hash_node);
+}
+
+void anonstat_sites_free_all(struct anonstat_proc *proc)
+{
+	struct anonstat_site *site, *tmp;
+
+	list_for_each_entry_safe(site, tmp, &proc->sites, proc_node) {
+		atomic_long_sub(site_size(site->depth), &anonstat_memory);
+		atomic_dec(&anonstat_nr_sites);
+		kfree(site);
+	}
+	INIT_LIST_HEAD(&proc->sites);
+	proc->nr_sites = 0;
+	site_hash_free(proc->site_hash, proc->site_hash_bits);
+	proc->site_hash = NULL;
+}
