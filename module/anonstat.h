@@ -148,7 +148,7 @@ struct anonstat_proc {
 	struct hlist_node mm_node;	/* anonstat_proc_by_mm, RCU */
 	struct list_head node;		/* live list (by pid) or exited list */
 	struct rcu_head rcu;
-	spinlock_t lock;
+	spinlock_t lock;		/* see "Locking" above */
 	/* under anonstat_procs_lock: */
 	struct mm_struct *mm;		/* NULL once exited */
 	u64 exit_seq;			/* order on the exited list */

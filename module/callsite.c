@@ -37,6 +37,12 @@
 #define SCAN_WORDS	4		/* words at sp searched for frame 1 */
 #define MAX_STACK_SPAN	SZ_8M		/* frame pointers beyond sp + this stop the walk */
 
+/* Read user memory without sleeping; a page that is not there fails. */
+static bool read_user(void *dst, unsigned long src, size_t size)
+{
+	return !copy_from_user_nofault(dst, (const void __user *)src, size);
+}
+
 /* Do the bytes before @addr decode as the end of a call instruction? */
 static bool after_call_insn(unsigned long addr)
 {
@@ -44,8 +50,7 @@ static bool after_call_insn(unsigned long addr)
 
 	if (addr < sizeof(c) || addr >= TASK_SIZE_MAX)
 		return false;
-	if (copy_from_user_nofault(c, (const void __user *)(addr - sizeof(c)),
-				   sizeof(c)))
+	if (!read_user(c, addr - sizeof(c), sizeof(c)))
 		return false;
 	/* e8 rel32 */
 	if (c[3] == 0xe8)
@@ -81,9 +86,8 @@ void anonstat_callsite_capture(struct anonstat_callsite *cs, unsigned int depth)
 
 	/* near the top of the stack mapping only the first word may be there */
 	n_words = SCAN_WORDS;
-	if (copy_from_user_nofault(words, (const void __user *)sp, sizeof(words))) {
-		if (copy_from_user_nofault(words, (const void __user *)sp,
-					   sizeof(words[0])))
+	if (!read_user(words, sp, sizeof(words))) {
+		if (!read_user(words, sp, sizeof(words[0])))
 			goto out;
 		n_words = 1;
 	}
@@ -99,8 +103,7 @@ void anonstat_callsite_capture(struct anonstat_callsite *cs, unsigned int depth)
 	for (prev = sp; n < depth; prev = fp + 2 * sizeof(words[0]), fp = words[0]) {
 		if ((fp & 7) || fp < prev || fp - sp > MAX_STACK_SPAN)
 			break;
-		if (copy_from_user_nofault(words, (const void __user *)fp,
-					   2 * sizeof(words[0])))
+		if (!read_user(words, fp, 2 * sizeof(words[0])))
 			break;
 		if (!after_call_insn(words[1]))
 			break;

@@ -240,6 +240,10 @@ static const struct file_operations table_fops = {
 	.release = seq_release_private,
 };
 
+/* the columns of show_counts() */
+#define COUNTS_COLUMNS "maps unmaps bytes_mapped bytes_unmapped " \
+	"live_regions live_bytes peak_bytes first_ns last_ns"
+
 static void show_counts(struct seq_file *m, const struct anonstat_counts *c)
 {
 	seq_printf(m, " %llu %llu %llu %llu %llu %llu %llu %llu %llu",
@@ -275,7 +279,7 @@ static void procs_show(struct seq_file *m, struct anonstat_proc *proc, void *rec
 }
 
 static const struct table_ops procs_ops = {
-	.header = "# pid comm state maps unmaps bytes_mapped bytes_unmapped live_regions live_bytes peak_bytes first_ns last_ns\n",
+	.header = "# pid comm state " COUNTS_COLUMNS "\n",
 	.first = procs_first,
 	.next = procs_next,
 	.key = procs_key,
@@ -368,7 +372,7 @@ static void sites_show(struct seq_file *m, struct anonstat_proc *proc, void *rec
 }
 
 static const struct table_ops sites_ops = {
-	.header = "# pid site kind maps unmaps bytes_mapped bytes_unmapped live_regions live_bytes peak_bytes first_ns last_ns frames\n",
+	.header = "# pid site kind " COUNTS_COLUMNS " frames\n",
 	.first = sites_first,
 	.next = sites_next,
 	.key = sites_key,

@@ -129,6 +129,11 @@ static void hit(unsigned int probe)
 	atomic64_inc(&anonstat_probe_table[probe].hits);
 }
 
+static void capture(struct anonstat_callsite *cs)
+{
+	anonstat_callsite_capture(cs, READ_ONCE(anonstat_depth));
+}
+
 /* Length of an mmap as the kernel rounds it; 0 when the call will fail. */
 static unsigned long mmap_length(unsigned long flags, unsigned long len)
 {
@@ -179,7 +184,7 @@ static int mmap_entry(struct kretprobe_instance *ri, struct pt_regs *regs)
 		return 1;
 	call->len = len;
 	call->kind = mmap_kind(flags);
-	anonstat_callsite_capture(&call->cs, READ_ONCE(anonstat_depth));
+	capture(&call->cs);
 	return 0;
 }
 
@@ -244,7 +249,7 @@ static int mremap_entry(struct kretprobe_instance *ri, struct pt_regs *regs)
 		return 1;
 	call->track_new = anonstat_filter_wants(current);
 	if (call->track_new)
-		anonstat_callsite_capture(&call->cs, READ_ONCE(anonstat_depth));
+		capture(&call->cs);
 	return anonstat_track_mremap_begin(call) ? 0 : 1;
 }
 
@@ -276,7 +281,7 @@ static int brk_entry(struct kretprobe_instance *ri, struct pt_regs *regs)
 	}
 	if (new_top == old_top || !anonstat_filter_wants(current))
 		return 1;
-	anonstat_callsite_capture(&call->cs, READ_ONCE(anonstat_depth));
+	capture(&call->cs);
 	return 0;
 }
 
@@ -315,11 +320,16 @@ static struct kprobe *probe_kprobe(struct anonstat_probe *p)
 	return p->is_kretprobe ? &p->krp.kp : &p->kp;
 }
 
+/*
+ * Hits the kprobe core missed.  For a kprobe: hits inside another probe's
+ * handler.  For a kretprobe: calls that found no free instance, so neither
+ * handler ran.  (Its kprobe's own nmissed is left out: a syscall entry is
+ * never hit inside a handler, and before 5.14 the kprobe core counted there
+ * each page fault the entry handler takes reading the user stack.)
+ */
 static unsigned long probe_missed(const struct anonstat_probe *p)
 {
-	if (p->is_kretprobe)
-		return p->krp.nmissed + p->krp.kp.nmissed;
-	return p->kp.nmissed;
+	return p->is_kretprobe ? p->krp.nmissed : p->kp.nmissed;
 }
 
 static int probe_register(struct anonstat_probe *p)

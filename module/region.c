@@ -165,9 +165,9 @@ static struct anonstat_region *region_cut(struct anonstat_region *r,
  * site's live count.
  */
 void anonstat_regions_detach(struct anonstat_proc *proc, unsigned long start,
-			    unsigned long end, struct anonstat_pieces *pieces,
-			    unsigned long *gaps, unsigned int max_gaps,
-			    unsigned int *nr_gaps)
+			     unsigned long end, struct anonstat_pieces *pieces,
+			     unsigned long *gaps, unsigned int max_gaps,
+			     unsigned int *nr_gaps)
 {
 	struct anonstat_region *r = anonstat_region_first(proc, start), *next;
 	unsigned long cursor = start;
