@@ -173,6 +173,8 @@ void anonstat_regions_detach(struct anonstat_proc *proc, unsigned long start,
 	unsigned long cursor = start;
 
 	*nr_gaps = 0;
+	if (start >= end)
+		return;
 	for (; r && r->start < end; r = next) {
 		unsigned long cut_start = max(r->start, start);
 		unsigned long cut_end = min(r->end, end);

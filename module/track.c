@@ -373,9 +373,11 @@ void anonstat_track_release(unsigned long start, unsigned long len,
 		if (!proc->dead) {
 			anonstat_regions_detach(proc, start, start + len, &pieces,
 						gaps.range, MAX_GAPS, &nr_gaps);
-			release_pieces(proc, anonstat_thread_get(proc, current),
-				       &pieces, now);
-			anonstat_proc_touch(proc, now);
+			if (pieces.first) {
+				release_pieces(proc, anonstat_thread_get(proc, current),
+					       &pieces, now);
+				anonstat_proc_touch(proc, now);
+			}
 		}
 		spin_unlock(&proc->lock);
 	}

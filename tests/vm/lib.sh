@@ -18,6 +18,7 @@
 
 ANONSTAT_CACHE=${ANONSTAT_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/anonstat}
 VM_SERIES_ALL="5.10 6.1 6.12 7.2"
+VM_SERIES_DEBUG="6.1-debug"
 
 vm_log() { printf '[vm] %s\n' "$*" >&2; }
 vm_die() { printf '[vm] error: %s\n' "$*" >&2; exit 1; }
@@ -29,23 +30,25 @@ vm_series_suites() {
 	6.1) echo "bookworm bookworm-security" ;;
 	6.12) echo "bookworm-backports bookworm-security" ;;
 	7.2) echo "sid" ;;
+	6.1-debug) echo "bookworm bookworm-security" ;;
 	*) return 1 ;;
 	esac
 }
 
-# "host" or the suite of the chroot whose compiler built that kernel
+# "host", "debug" (a kernel built here) or the suite of the chroot whose compiler built that kernel
 vm_series_builder() {
 	case "$1" in
 	5.10) echo bullseye ;;
 	6.1 | 6.12) echo host ;;
 	7.2) echo sid ;;
+	6.1-debug) echo debug ;;
 	*) return 1 ;;
 	esac
 }
 
 vm_check_series() {
 	vm_series_suites "$1" >/dev/null ||
-		vm_die "unknown kernel series '$1' (known: $VM_SERIES_ALL)"
+		vm_die "unknown kernel series '$1' (known: $VM_SERIES_ALL $VM_SERIES_DEBUG)"
 }
 
 # The Debian mirrors are taken from the host's apt sources at run time, so
@@ -74,7 +77,7 @@ vm_sources_lines() {
 }
 
 vm_apt_opts() {
-	local root=$ANONSTAT_CACHE/apt/$1
+	local root=$ANONSTAT_CACHE/apt/${1%-debug}
 	printf '%s\n' -o "Dir::Etc::SourceList=$root/sources.list" \
 		-o "Dir::Etc::SourceParts=$root/sources.list.d" \
 		-o "Dir::Etc::Preferences=$root/preferences" \
@@ -97,7 +100,7 @@ vm_apt() {
 
 # Make (or refresh, once a day) the private apt root of a series.
 vm_apt_update() {
-	local series=$1 root=$ANONSTAT_CACHE/apt/$1 stamp
+	local series=${1%-debug} root=$ANONSTAT_CACHE/apt/${1%-debug} stamp
 	stamp=$root/updated
 	if [ -f "$stamp" ] && [ -z "${ANONSTAT_REFRESH:-}" ] &&
 		[ -z "$(find "$stamp" -mmin +1440)" ]; then
@@ -219,6 +222,10 @@ vm_chroot() {
 vm_prepare() {
 	local series=$1 rel builder
 	vm_check_series "$series"
+	if [ "$(vm_series_builder "$series")" = debug ]; then
+		vm_prepare_debug
+		return
+	fi
 	vm_apt_update "$series"
 	rel=$(vm_resolve_release "$series")
 	[ -n "$rel" ] || vm_die "no linux-headers-$series.* in $(vm_series_suites "$series")"
@@ -233,6 +240,56 @@ vm_prepare() {
 	echo "$rel"
 }
 
+# The directory of the debug kernel build for the current config fragment
+# and linux-source-6.1 version.
+vm_debug_dir() {
+	local here key
+	here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+	key=$( (cat "$here/debug.config"; ls -l --time-style=+%s "$(vm_linux_source)") |
+		md5sum | cut -c1-10)
+	echo "$ANONSTAT_CACHE/debug/6.1-$key"
+}
+
+# Build the 6.1 debug kernel (lockdep, KASAN, kmemleak, failslab) from
+# Debian's linux-source-6.1 with tests/vm/debug.config; prints its release.
+vm_prepare_debug() {
+	local here dir src opt t0
+	here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+	vm_apt_update 6.1-debug
+	dir=$(vm_debug_dir)
+	if [ ! -f "$dir/.complete" ]; then
+		t0=$SECONDS
+		rm -rf "$dir" && mkdir -p "$dir"
+		src=$dir/src
+		mkdir -p "$src"
+		vm_log "building the 6.1 debug kernel in $dir (a few minutes)"
+		tar -xJf "$(vm_linux_source)" -C "$src" --strip-components=1 ||
+			vm_die "cannot unpack linux-source-6.1"
+		(
+			cd "$src" &&
+				make -s tinyconfig &&
+				scripts/kconfig/merge_config.sh -m .config "$here/debug.config" >/dev/null &&
+				make -s olddefconfig
+		) >"$dir/config.log" 2>&1 || { cat "$dir/config.log" >&2; vm_die "debug config failed"; }
+		while read -r opt; do
+			case "$opt" in
+			CONFIG_*=*) grep -qx "$opt" "$src/.config" ||
+				vm_die "debug kernel: $opt did not stick" ;;
+			esac
+		done <"$here/debug.config"
+		(cd "$src" && make -j"$(nproc)" bzImage && make modules_prepare) \
+			>"$dir/build.log" 2>&1 || { tail -40 "$dir/build.log" >&2; vm_die "debug kernel build failed"; }
+		(cd "$src" && make -s kernelrelease) >"$dir/release"
+		vm_log "debug kernel $(cat "$dir/release") built in $((SECONDS - t0)) s"
+		touch "$dir/.complete"
+	fi
+	local rel
+	rel=$(cat "$dir/release")
+	mkdir -p "$ANONSTAT_CACHE/kernels/$rel"
+	ln -sf "$dir/src/arch/x86/boot/bzImage" "$ANONSTAT_CACHE/kernels/$rel/vmlinuz"
+	echo "$rel"
+}
+
 # vm_build_module SERIES REL SRCDIR: build anonstat.ko from the module
 # sources in SRCDIR (Kbuild + module/) for REL; prints the .ko path.
 vm_build_module() {
@@ -241,7 +298,7 @@ vm_build_module() {
 	builder=$(vm_series_builder "$series")
 	# one build directory per kernel and source tree
 	tree=$(realpath "$src" | md5sum | cut -c1-8)
-	if [ "$builder" = host ]; then
+	if [ "$builder" = host ] || [ "$builder" = debug ]; then
 		bdir=$ANONSTAT_CACHE/build/$rel-$tree
 	else
 		bdir=$ANONSTAT_CACHE/chroots/$builder/build/$rel-$tree
@@ -259,7 +316,9 @@ vm_build_module() {
 		[ -e "$src/module/${f##*/}" ] || rm -f "$f"
 	done
 	log=$bdir/build.log
-	if [ "$builder" = host ]; then
+	if [ "$builder" = debug ]; then
+		make -C "$(vm_debug_dir)/src" M="$bdir" modules >"$log" 2>&1
+	elif [ "$builder" = host ]; then
 		local root=$ANONSTAT_CACHE/kernels/$rel/root
 		# The headers' Makefile includes an absolute /usr/src path and
 		# their relative links lead to ../../lib/linux-kbuild-*: show
