@@ -107,6 +107,15 @@ struct anonstat_counts {
 	u64 last_ns;
 };
 
+/* An event at @now: first_ns is the first one, last_ns the latest. */
+static inline void anonstat_counts_time(struct anonstat_counts *c, u64 now)
+{
+	if (!c->first_ns)
+		c->first_ns = now;
+	if (now > c->last_ns)
+		c->last_ns = now;
+}
+
 struct anonstat_site {
 	struct hlist_node hash_node;	/* proc->site_hash */
 	struct list_head proc_node;	/* proc->sites, in id order */
@@ -287,6 +296,8 @@ struct anonstat_mremap_call {
 	unsigned long new_addr;
 	struct anonstat_inflight *inflight;
 	bool track_new;			/* the filters want new regions */
+	unsigned long untracked;	/* released without a region, if it succeeds */
+	unsigned long unclassified;
 	struct anonstat_callsite cs;
 };
 

@@ -332,13 +332,23 @@ static unsigned long probe_missed(const struct anonstat_probe *p)
 	return p->is_kretprobe ? p->krp.nmissed : p->kp.nmissed;
 }
 
+/*
+ * The order probes are armed in: everything that takes regions out before
+ * what puts them in, so that no region is made whose release is not seen.
+ * Disarming goes the other way.
+ */
+static const unsigned int arm_order[NR_PROBES] = {
+	PROBE_MUNMAP, PROBE_EXIT_MMAP, PROBE_NEW_TASK, PROBE_MREMAP, PROBE_BRK,
+	PROBE_MMAP,
+};
+
+/* Registered disarmed; anonstat_probes_arm() arms them in arm_order. */
 static int probe_register(struct anonstat_probe *p)
 {
 	struct kprobe *kp = probe_kprobe(p);
 
 	kp->symbol_name = p->symbol;
-	if (!READ_ONCE(anonstat_enabled))
-		kp->flags |= KPROBE_FLAG_DISABLED;
+	kp->flags |= KPROBE_FLAG_DISABLED;
 	if (p->is_kretprobe) {
 		p->krp.maxactive = max_t(int, KRETPROBE_INSTANCES_MIN,
 					 KRETPROBE_INSTANCES_PER_CPU *
@@ -380,6 +390,8 @@ int anonstat_probes_register(void)
 		}
 		p->attached = true;
 	}
+	if (READ_ONCE(anonstat_enabled))
+		anonstat_probes_arm(true);
 	return 0;
 }
 
@@ -391,12 +403,15 @@ void anonstat_probes_unregister(void)
 		probe_unregister(p);
 }
 
-/* Arm or disarm every probe (control "enable"/"disable"). */
+/* Arm or disarm every probe (load, control "enable"/"disable"). */
 void anonstat_probes_arm(bool on)
 {
-	struct anonstat_probe *p;
+	int i;
 
-	for (p = anonstat_probe_table; p < anonstat_probe_table + NR_PROBES; p++) {
+	for (i = 0; i < NR_PROBES; i++) {
+		struct anonstat_probe *p;
+
+		p = &anonstat_probe_table[arm_order[on ? i : NR_PROBES - 1 - i]];
 		if (!p->attached)
 			continue;
 		if (on)

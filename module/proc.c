@@ -85,7 +85,6 @@ struct anonstat_proc *anonstat_proc_new(struct task_struct *task,
 	proc->start_time = group_start_time(task);
 	memcpy(proc->comm, READ_ONCE(task->group_leader)->comm, TASK_COMM_LEN);
 	proc->comm[TASK_COMM_LEN - 1] = '\0';
-	proc->counts.first_ns = ktime_get_ns();
 	atomic_long_add(sizeof(*proc), &anonstat_memory);
 	return proc;
 }
@@ -224,7 +223,7 @@ struct anonstat_proc *anonstat_proc_get_current(void)
 
 void anonstat_proc_touch(struct anonstat_proc *proc, u64 now)
 {
-	proc->counts.last_ns = now;
+	anonstat_counts_time(&proc->counts, now);
 	memcpy(proc->comm, READ_ONCE(current->group_leader)->comm,
 	       TASK_COMM_LEN);
 	proc->comm[TASK_COMM_LEN - 1] = '\0';
@@ -330,7 +329,7 @@ static void release_all(struct anonstat_proc *proc, u64 now)
 		c->bytes_unmapped += bytes;
 		c->live_regions--;
 		c->live_bytes -= bytes;
-		c->last_ns = now;
+		anonstat_counts_time(c, now);
 		proc->counts.unmaps++;
 		proc->counts.bytes_unmapped += bytes;
 		proc->counts.live_regions--;
@@ -338,7 +337,7 @@ static void release_all(struct anonstat_proc *proc, u64 now)
 		anonstat_region_free(r);
 	}
 	proc->regions = RB_ROOT;
-	proc->counts.last_ns = now;
+	anonstat_counts_time(&proc->counts, now);
 }
 
 /*

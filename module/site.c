@@ -15,7 +15,6 @@
 
 #include <linux/hash.h>
 #include <linux/jhash.h>
-#include <linux/ktime.h>
 #include <linux/slab.h>
 #include <linux/string.h>
 
@@ -119,7 +118,6 @@ struct anonstat_site *anonstat_site_get(struct anonstat_proc *proc,
 	site->kind = kind;
 	site->depth = depth;
 	memcpy(site->frames, frames, depth * sizeof(*frames));
-	site->counts.first_ns = ktime_get_ns();
 	hlist_add_head(&site->hash_node, bucket);
 	list_add_tail(&site->proc_node, &proc->sites);
 	proc->nr_sites++;

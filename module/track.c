@@ -130,7 +130,7 @@ static void account_map(struct anonstat_proc *proc, struct anonstat_site *site,
 		c[i]->bytes_mapped += bytes;
 		c[i]->live_regions++;
 		c[i]->live_bytes += bytes;
-		c[i]->last_ns = now;
+		anonstat_counts_time(c[i], now);
 		counts_peak(c[i]);
 	}
 	if (t) {
@@ -149,14 +149,14 @@ static void account_grow(struct anonstat_proc *proc, struct anonstat_site *site,
 	for (i = 0; i < 2; i++) {
 		c[i]->bytes_mapped += bytes;
 		c[i]->live_bytes += bytes;
-		c[i]->last_ns = now;
+		anonstat_counts_time(c[i], now);
 		counts_peak(c[i]);
 	}
 }
 
 /* A region that came over at fork: live, but not a map of this process. */
 static void account_inherit(struct anonstat_proc *proc,
-			    struct anonstat_site *site, u64 bytes)
+			    struct anonstat_site *site, u64 bytes, u64 now)
 {
 	struct anonstat_counts *c[2] = { &site->counts, &proc->counts };
 	int i;
@@ -164,6 +164,7 @@ static void account_inherit(struct anonstat_proc *proc,
 	for (i = 0; i < 2; i++) {
 		c[i]->live_regions++;
 		c[i]->live_bytes += bytes;
+		anonstat_counts_time(c[i], now);
 		counts_peak(c[i]);
 	}
 }
@@ -191,7 +192,7 @@ static void account_release(struct anonstat_proc *proc,
 		c[i]->unmaps++;
 		c[i]->bytes_unmapped += bytes;
 		c[i]->live_bytes -= bytes;
-		c[i]->last_ns = now;
+		anonstat_counts_time(c[i], now);
 		if (whole)
 			c[i]->live_regions--;
 	}
@@ -283,30 +284,50 @@ static unsigned long anon_bytes(struct mm_struct *mm, unsigned long start,
 }
 
 /*
- * Count the private anonymous bytes of the holes in @gaps (ranges that held
- * no region) as untracked.  Holds no anonstat lock; never waits for the mm.
+ * The private anonymous bytes of the holes in @gaps (ranges that held no
+ * region).  Bytes that cannot be checked (the mm lock is busy, or there
+ * are too many holes) go to *@unclassified.  Holds no anonstat lock and
+ * never waits for the mm.  Only processes the filters follow are counted.
  */
-static void account_untracked(const struct release_gaps *gaps,
-			      unsigned int nr_gaps,
-			      enum anonstat_untracked_reason why)
+static unsigned long untracked_bytes(const struct release_gaps *gaps,
+				     unsigned int nr_gaps,
+				     unsigned long *unclassified)
 {
 	struct mm_struct *mm = current->mm;
 	unsigned long bytes = 0;
 	unsigned int i, n = min_t(unsigned int, nr_gaps, MAX_GAPS);
 
 	if (!nr_gaps || !mm || !anonstat_filter_wants(current))
-		return;
+		return 0;
 	if (nr_gaps > MAX_GAPS || !mmap_read_trylock(mm)) {
 		for (i = 0; i < n; i++)
-			bytes += gaps->range[2 * i + 1] - gaps->range[2 * i];
-		atomic64_add(bytes, &anonstat_untracked[ANONSTAT_UNTRACKED_UNCLASSIFIED]);
-		return;
+			*unclassified += gaps->range[2 * i + 1] - gaps->range[2 * i];
+		return 0;
 	}
 	for (i = 0; i < n; i++)
 		bytes += anon_bytes(mm, gaps->range[2 * i], gaps->range[2 * i + 1]);
 	mmap_read_unlock(mm);
+	return bytes;
+}
+
+static void add_untracked(enum anonstat_untracked_reason why,
+			  unsigned long bytes, unsigned long unclassified)
+{
 	if (bytes)
 		atomic64_add(bytes, &anonstat_untracked[why]);
+	if (unclassified)
+		atomic64_add(unclassified,
+			     &anonstat_untracked[ANONSTAT_UNTRACKED_UNCLASSIFIED]);
+}
+
+static void account_untracked(const struct release_gaps *gaps,
+			      unsigned int nr_gaps,
+			      enum anonstat_untracked_reason why)
+{
+	unsigned long unclassified = 0, bytes;
+
+	bytes = untracked_bytes(gaps, nr_gaps, &unclassified);
+	add_untracked(why, bytes, unclassified);
 }
 
 /* ---- events ---- */
@@ -483,18 +504,23 @@ bool anonstat_track_mremap_begin(struct anonstat_mremap_call *call)
 	rcu_read_unlock();
 	call->inflight = in;
 
-	/* what a shrink and a MREMAP_FIXED target release without a region */
+	/*
+	 * What a shrink and a MREMAP_FIXED target release without a region,
+	 * counted at return if the call succeeds: the VMAs are checked now,
+	 * while they are still there.
+	 */
+	call->untracked = 0;
+	call->unclassified = 0;
 	if (call->new_len < call->old_len && !(call->flags & MREMAP_DONTUNMAP)) {
 		if (!proc) {
 			tail.range[0] = call->addr + call->new_len;
 			tail.range[1] = src_end;
-			account_untracked(&tail, 1, ANONSTAT_UNTRACKED_MREMAP);
+			nr_src = 1;
 		} else {
-			account_untracked(&tail, gaps_clip(&tail, &src_gaps, nr_src,
-							   call->addr + call->new_len,
-							   src_end),
-					  ANONSTAT_UNTRACKED_MREMAP);
+			nr_src = gaps_clip(&tail, &src_gaps, nr_src,
+					   call->addr + call->new_len, src_end);
 		}
+		call->untracked += untracked_bytes(&tail, nr_src, &call->unclassified);
 	}
 	if (call->flags & MREMAP_FIXED) {
 		if (!proc) {
@@ -502,7 +528,8 @@ bool anonstat_track_mremap_begin(struct anonstat_mremap_call *call)
 			tgt_gaps.range[1] = call->new_addr + call->new_len;
 			nr_tgt = 1;
 		}
-		account_untracked(&tgt_gaps, nr_tgt, ANONSTAT_UNTRACKED_MREMAP);
+		call->untracked += untracked_bytes(&tgt_gaps, nr_tgt,
+						   &call->unclassified);
 	}
 	return true;
 }
@@ -678,7 +705,7 @@ void anonstat_track_mremap_end(struct anonstat_mremap_call *call, long ret)
 			spin_unlock(&proc->lock);
 			goto out;
 		}
-		t = anonstat_thread_get(proc, current);
+		t = failed ? NULL : anonstat_thread_get(proc, current);
 		if (failed) {
 			restore_all(proc, &in->source);
 			restore_all(proc, &in->target);
@@ -693,7 +720,8 @@ void anonstat_track_mremap_end(struct anonstat_mremap_call *call, long ret)
 			release_pieces(proc, t, &in->target, now);
 			grown = move_pieces(proc, t, call, base, now);
 		}
-		anonstat_proc_touch(proc, now);
+		if (!failed)
+			anonstat_proc_touch(proc, now);
 		spin_unlock(&proc->lock);
 	} else if (!failed && call->new_len > call->old_len) {
 		grown = false;
@@ -702,6 +730,9 @@ out:
 	rcu_read_unlock();
 	if (in)
 		inflight_free(in);
+	if (!failed)
+		add_untracked(ANONSTAT_UNTRACKED_MREMAP, call->untracked,
+			      call->unclassified);
 	/* growth of a range no region held: a new region of this call site */
 	if (!failed && !grown && call->track_new)
 		anonstat_track_map(base + call->old_len,
@@ -737,7 +768,7 @@ static void inherit_run(struct anonstat_proc *child,
 	copy->site = *site;
 	copy->flags = ANONSTAT_REGION_INHERITED;
 	insert_region(child, copy);
-	account_inherit(child, *site, end - start);
+	account_inherit(child, *site, end - start, ktime_get_ns());
 }
 
 /*
