@@ -5,12 +5,56 @@
 # ends with "guest: N passed, N failed".
 #
 # usage: suite.sh [TEST...]   (default: every test_* below)
+#
+# The test programs (tests/guest/src/*.c) print their own "ok NAME" /
+# "FAIL NAME: why" lines; run_prog counts each of them as one test.
 D=/sys/kernel/debug/anonstat
 pass=0
 fail=0
+PROG_TIMEOUT=300
 
 ok() { echo "ok $T"; pass=$((pass + 1)); }
 bad() { echo "FAIL $T: $*"; fail=$((fail + 1)); }
+
+# the control settings and their defaults, one "key value" a line, sorted
+settings() {
+	grep -E '^(enabled|depth|filter_pids|filter_comm|max_regions|max_sites|retain_exited) ' \
+		$D/status | sort
+}
+default_settings=$(printf '%s\n' 'enabled 1' 'depth 4' 'filter_pids all' \
+	'filter_comm all' 'max_regions 1000000' 'max_sites 100000' \
+	'retain_exited 64' | sort)
+
+restore_settings() {
+	for c in 'pid all' 'comm all' 'depth 4' 'max_regions 1000000' \
+		'max_sites 100000' 'retain_exited 64' enable; do
+		echo "$c" >$D/control
+	done
+}
+
+# run_prog PROG [ARGS...]: run a test program and count its ok/FAIL lines.
+# A program that exits non-zero without a FAIL line (a crash, the timeout)
+# is one more failure, and so is one that leaves the settings changed.
+run_prog() {
+	out=/tmp/suite.$1.out
+	timeout $PROG_TIMEOUT "$@" >"$out" 2>&1
+	rc=$?
+	cat "$out"
+	p=$(grep -c '^ok ' "$out")
+	f=$(grep -c '^FAIL ' "$out")
+	pass=$((pass + p))
+	fail=$((fail + f))
+	if [ "$rc" != 0 ] && [ "$f" = 0 ]; then
+		bad "$1 exited $rc without a FAIL line"
+	elif [ "$rc" = 0 ] && [ "$p" = 0 ]; then
+		bad "$1 printed no ok line"
+	fi
+	if [ "$(settings)" != "$default_settings" ]; then
+		bad "$1 left the settings changed: $(settings | tr '\n' ' ')"
+		restore_settings
+	fi
+	rm -f "$out"
+}
 
 # probe_field SYMBOL N: field N of the probe line for SYMBOL in status
 probe_field() { awk -v s="$1" -v n="$2" '$1 == "probe" && $2 == s { print $n }' $D/status; }
@@ -52,10 +96,152 @@ test_mmap_probe_hits() {
 }
 
 test_anontop_reads_status() {
-	out=$(anontop -b -n 1) || { bad "anontop exited $?"; return; }
+	out=$(anontop -b -n 1 --probes) || { bad "anontop exited $?"; return; }
 	echo "$out" | grep -qE '^__x64_sys_mmap +kretprobe +attached' ||
 		{ bad "anontop output: $out"; return; }
 	ok
+}
+
+# the demo program's leaking site, as anontop reports it (userspace/demo/)
+test_anontop_vm() {
+	run_prog anontop_vm_test.sh
+}
+
+test_acct_sites() {
+	run_prog acct_sites
+}
+
+test_acct_munmap() {
+	run_prog acct_munmap
+}
+
+test_acct_map_fixed() {
+	run_prog acct_map_fixed
+}
+
+test_acct_mremap() {
+	run_prog acct_mremap
+}
+
+test_acct_brk() {
+	run_prog acct_brk
+}
+
+test_acct_kinds() {
+	run_prog acct_kinds
+}
+
+test_acct_fork() {
+	run_prog acct_fork
+}
+
+test_acct_exec() {
+	run_prog acct_exec
+}
+
+test_acct_threads() {
+	run_prog acct_threads
+}
+
+test_acct_shlib() {
+	run_prog acct_shlib
+}
+
+test_acct_concurrency() {
+	run_prog acct_concurrency
+}
+
+test_ctl_commands() {
+	run_prog ctl_commands
+}
+
+test_ctl_filters() {
+	run_prog ctl_filters
+}
+
+test_ctl_caps() {
+	run_prog ctl_caps
+}
+
+# procs_field PID N: field N of the procs line of PID
+procs_field() { awk -v p="$1" -v n="$2" '$1 == p { print $n; exit }' $D/procs; }
+status_value() { awk -v k="$1" -v w="$2" '$1 == k && $2 == w { print $3 }' $D/status; }
+
+# the procs line of exited workload PID: nothing live; prints maps - unmaps
+workload_balance() {
+	set -- "$1" "$(procs_field $1 3)" "$(procs_field $1 4)" \
+		"$(procs_field $1 5)" "$(procs_field $1 9)"
+	if [ "$2" != exited ] || [ "${3:-0}" -le 0 ] || [ "$5" != 0 ]; then
+		echo "workload $1: state '$2' maps '$3' unmaps '$4' live_bytes '$5'" >&2
+		return 1
+	fi
+	echo $(($3 - $4))
+}
+
+# rmmod while two processes map and unmap in a loop, insmod again while
+# they still run (four results):
+#   .rmmod      rmmod succeeds, the module and its files are gone, the
+#               workloads survive;
+#   .insmod     insmod succeeds with the default settings;
+#   .counts     the new module saw only what happened after insmod: once the
+#               workloads have exited nothing is live, and their maps minus
+#               unmaps are the regions dropped as stale;
+#   .no_stale   none was: release-following probes are armed no later than
+#               the ones creating regions, so no release is missed.
+test_rmmod_under_load() {
+	t=$T
+	anon_mmap 1000000000 &
+	w1=$!
+	anon_mmap 1000000000 &
+	w2=$!
+	sleep 2
+	rmmod anonstat
+	rc=$?
+	gone=1
+	grep -q '^anonstat ' /proc/modules && gone=0
+	[ -e $D ] && gone=0
+	alive=1
+	kill -0 $w1 2>/dev/null && kill -0 $w2 2>/dev/null || alive=0
+	insmod /anonstat/anonstat.ko
+	irc=$?
+	sleep 2
+	kill $w1 $w2 2>/dev/null
+	{ wait $w1 $w2; } 2>/dev/null
+
+	T=$t.rmmod
+	if [ "$rc" != 0 ]; then
+		bad "rmmod under load exited $rc"
+	elif [ "$gone" != 1 ]; then
+		bad "module or $D still there after rmmod"
+	elif [ "$alive" != 1 ]; then
+		bad "a workload died when the module was removed"
+	else
+		ok
+	fi
+	T=$t.insmod
+	if [ "$irc" != 0 ]; then
+		bad "insmod after rmmod exited $irc"
+		T=$t
+		return
+	fi
+	[ "$(settings)" = "$default_settings" ] && ok ||
+		bad "settings after insmod: $(settings | tr '\n' ' ')"
+	T=$t.counts
+	stale=$(status_value drop stale)
+	if b1=$(workload_balance $w1) && b2=$(workload_balance $w2); then
+		[ $((b1 + b2)) = "$stale" ] && ok ||
+			bad "maps - unmaps: $b1 + $b2, drop stale $stale"
+	else
+		bad "a workload's procs line is wrong"
+	fi
+	T=$t.no_stale
+	[ "$stale" = 0 ] && ok || bad "drop stale $stale after insmod under load"
+	T=$t
+}
+
+# after the reload, exact counts again
+test_after_reload() {
+	run_prog acct_sites
 }
 
 tests=${*:-$(sed -n 's/^\(test_[a-z_0-9]*\)() {$/\1/p' "$0")}

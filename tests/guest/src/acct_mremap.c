@@ -1,0 +1,186 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * acct_mremap.c - mremap and what it does to regions.
+ *
+ * - grow in place: the site keeps its one region, bytes grow, maps stays 1;
+ * - grow with MREMAP_MAYMOVE while the next page is taken: the region moves
+ *   to the new address with its site, no unmap, nothing left at the old one;
+ * - shrink: one unmap of the tail;
+ * - MREMAP_FIXED onto the middle of another site's region: that region
+ *   loses the overlap (unmaps +1, split), the moved one keeps its site;
+ * - failing calls (growth into a neighbour without MAYMOVE, overlapping
+ *   MREMAP_FIXED, unmapped source): the process's records do not change;
+ * - a range mapped before the reset: growing it in place makes a region of
+ *   the growth only; shrinking it counts status untracked mremap.
+ *
+ * usage: acct_mremap   (root, anonstat loaded)
+ */
+#include <errno.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+#include "anonstat_test.h"
+
+#define P	PAGE_SZ
+#define RW	(PROT_READ | PROT_WRITE)
+
+static struct as_snap snap, before;
+static struct as_status st0, st1;
+
+static void *must_mremap(void *old, size_t old_len, size_t new_len, int flags,
+			 void *new_addr)
+{
+	void *p = mremap(old, old_len, new_len, flags, new_addr);
+
+	if (p == MAP_FAILED)
+		t_fatal("mremap", "mremap(%p, %zu, %zu, %#x): %s", old, old_len,
+			new_len, flags, strerror(errno));
+	return p;
+}
+
+static bool one_region(const char *check, uint64_t site, void *start, size_t len)
+{
+	struct range r = { ptr_u64(start), ptr_u64(start) + len };
+
+	return t_site_regions(check, &snap, site, &r, 1);
+}
+
+static void test_grow_in_place(void)
+{
+	char *p = place(test_area(0), 2 * P, RW);
+	char *q = must_mremap(p, 2 * P, 4 * P, 0, NULL);
+	uint64_t site;
+
+	t_expect(q == p, "grow_in_place_same_address", "moved to %p", (void *)q);
+	snap_take(&snap, getpid());
+	site = site_id_at(&snap, p);
+	t_site("grow_in_place", snap_site(&snap, site), &(struct site_expect){
+		"private", 1, 0, 4 * P, 0, 1, 4 * P, 4 * P });
+	one_region("grow_in_place_regions", site, p, 4 * P);
+}
+
+static void test_grow_move(void)
+{
+	char *p = place(test_area(1), 2 * P, RW);
+	char *q;
+	uint64_t site;
+
+	place(p + 2 * P, P, PROT_READ);		/* no room to grow in place */
+	snap_take(&before, getpid());
+	site = site_id_at(&before, p);
+	q = must_mremap(p, 2 * P, 4 * P, MREMAP_MAYMOVE, NULL);
+	t_expect(q != p, "grow_move_moved", "mremap did not move");
+	snap_take(&snap, getpid());
+	t_site("grow_move", snap_site(&snap, site), &(struct site_expect){
+		"private", 1, 0, 4 * P, 0, 1, 4 * P, 4 * P });
+	one_region("grow_move_regions", site, q, 4 * P);
+	t_eq("grow_move_old_range_empty",
+	     (uint64_t)snap_regions_in(&snap, ptr_u64(p), ptr_u64(p + 2 * P)), 0);
+}
+
+static void test_shrink(void)
+{
+	char *p = map_anon(4 * P, MAP_PRIVATE);
+	uint64_t site;
+
+	must_mremap(p, 4 * P, P, 0, NULL);
+	snap_take(&snap, getpid());
+	site = site_id_at(&snap, p);
+	t_site("shrink", snap_site(&snap, site), &(struct site_expect){
+		"private", 1, 1, 4 * P, 3 * P, 1, P, 4 * P });
+	one_region("shrink_regions", site, p, P);
+}
+
+static void test_fixed_onto_other(void)
+{
+	char *src = place(test_area(2), 2 * P, RW);
+	char *dst = place(test_area(2) + 16 * P, 6 * P, RW);
+	uint64_t a, b;
+
+	snap_take(&before, getpid());
+	a = site_id_at(&before, src);
+	b = site_id_at(&before, dst);
+	must_mremap(src, 2 * P, 2 * P, MREMAP_MAYMOVE | MREMAP_FIXED, dst + 2 * P);
+	snap_take(&snap, getpid());
+	t_site("fixed_moved_site", snap_site(&snap, a), &(struct site_expect){
+		"private", 1, 0, 2 * P, 0, 1, 2 * P, 2 * P });
+	one_region("fixed_moved_regions", a, dst + 2 * P, 2 * P);
+	t_site("fixed_target_site", snap_site(&snap, b), &(struct site_expect){
+		"private", 1, 1, 6 * P, 2 * P, 2, 4 * P, 6 * P });
+	t_site_regions("fixed_target_regions", &snap, b, (struct range[]){
+		{ ptr_u64(dst), ptr_u64(dst + 2 * P) },
+		{ ptr_u64(dst + 4 * P), ptr_u64(dst + 6 * P) } }, 2);
+}
+
+/* mremap(...) must fail */
+static void expect_failure(const char *check, void *old, size_t old_len,
+			   size_t new_len, int flags, void *new_addr)
+{
+	void *p = mremap(old, old_len, new_len, flags, new_addr);
+
+	t_expect(p == MAP_FAILED, check, "mremap(%p, %zu, %zu, %#x) = %p, "
+		 "want a failure", old, old_len, new_len, flags, p);
+}
+
+static void test_failures(void)
+{
+	char *f = place(test_area(3), 2 * P, RW);
+
+	place(f + 2 * P, P, PROT_READ);
+	snap_take(&before, getpid());
+	status_read(&st0);
+	expect_failure("fail_grow_blocked", f, 2 * P, 4 * P, 0, NULL);
+	expect_failure("fail_fixed_overlap", f, 2 * P, 2 * P,
+		       MREMAP_MAYMOVE | MREMAP_FIXED, f + P);
+	expect_failure("fail_unmapped", f + 8 * P, P, 2 * P, MREMAP_MAYMOVE, NULL);
+	status_read(&st1);
+	snap_take(&snap, getpid());
+	t_same_state("fail_unchanged", &before, &snap, false);
+	/* "A failed mremap changes nothing": not even the time of the last event */
+	t_same_state("fail_unchanged_time", &before, &snap, true);
+	t_status_delta("fail_no_untracked", &st0, &st1, "untracked mremap", 0);
+}
+
+/* grow and shrink ranges mapped before the reset */
+static void test_untracked(char *grow, char *shrink)
+{
+	uint64_t site;
+
+	must_mremap(grow, 2 * P, 4 * P, 0, NULL);
+	snap_take(&snap, getpid());
+	t_expect(!snap_region_at(&snap, ptr_u64(grow)), "untracked_grow_old_part",
+		 "the part mapped before the reset became a region");
+	site = site_id_at(&snap, grow + 2 * P);
+	t_site("untracked_grow_site", snap_site(&snap, site), &(struct site_expect){
+		"private", 1, 0, 2 * P, 0, 1, 2 * P, 2 * P });
+	one_region("untracked_grow_regions", site, grow + 2 * P, 2 * P);
+
+	snap_take(&before, getpid());
+	status_read(&st0);
+	must_mremap(shrink, 4 * P, P, 0, NULL);
+	status_read(&st1);
+	snap_take(&snap, getpid());
+	t_status_delta("untracked_shrink", &st0, &st1, "untracked mremap", 3 * P);
+	t_same_state("untracked_shrink_no_record", &before, &snap, false);
+}
+
+int main(void)
+{
+	char *grow, *shrink;
+
+	t_init("acct_mremap");
+	grow = place(test_area(4), 2 * P, RW);		/* before the reset */
+	shrink = place(test_area(5), 4 * P, RW);
+	ctl_isolate(ISOLATE_SELF);
+	test_grow_in_place();
+	test_grow_move();
+	test_shrink();
+	test_fixed_onto_other();
+	test_failures();
+	test_untracked(grow, shrink);
+	snap_take(&snap, getpid());
+	t_consistent("consistent", &snap);
+	t_times("times", &snap);
+	return t_exit_status();
+}
