@@ -1,10 +1,12 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * anontop.c - show what anonstat.ko accounts.
+ * anontop.c - show what anonstat.ko accounts: which processes and call
+ * sites hold anonymous memory mappings, and which keep growing.
  *
- * This first version prints the module's status (version, kernel, probes
- * with their hits) once per interval; the process and call-site views build
- * on the same debugfs readers.
+ * This file holds the command line and the batch loop; the rest is in
+ * parse.c (the debugfs files), snapshot.c (reading them), model.c (rates,
+ * leak marks, sorting), procfs.c and symbols.c (/proc and ELF symbols),
+ * format.c and output.c (text and JSON), tui.c (the interactive view).
  */
 #include <errno.h>
 #include <getopt.h>
@@ -13,71 +15,180 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
-#include "status.h"
+#include "model.h"
+#include "output.h"
+#include "snapshot.h"
+#include "tui.h"
 
 #define ANONTOP_VERSION "0.1.0"
-#define DEFAULT_ROOT "/sys/kernel/debug/anonstat"
+#define MAX_PIDS 64
 
 struct options {
 	const char *root;
-	long iterations;	/* 0: forever */
+	const char *procdir;
+	bool batch;
+	bool json;
+	bool sites;
+	bool probes;
+	bool reverse;
+	long iterations;	/* 0: until interrupted */
+	bool iterations_set;
 	double delay;		/* seconds */
+	unsigned int leak_samples;
+	enum sort_key sort;
+	int pids[MAX_PIDS];
+	size_t nr_pids;
+	const char *comm;
 };
 
 static void usage(FILE *out)
 {
 	fprintf(out,
-		"usage: anontop [-b] [-n N] [-d SECS] [--root DIR]\n"
+		"usage: anontop [-b] [-n N] [-d SECS] [-p PID[,PID...]] [-s KEY] [--sites]\n"
+		"               [-o text|json] [--root DIR] [options]\n"
 		"\n"
-		"Show anonymous-mapping accounting from the anonstat kernel module.\n"
+		"Show which processes and call sites hold anonymous memory mappings,\n"
+		"as accounted by the anonstat kernel module, and which keep growing.\n"
+		"Without -b: an interactive top-like view (press h for its keys).\n"
 		"\n"
-		"  -b, --batch        batch output (the default for now)\n"
-		"  -n, --iterations N stop after N samples (default: 1)\n"
-		"  -d, --delay SECS   seconds between samples (default: 1)\n"
-		"      --root DIR     read the debugfs files from DIR\n"
-		"                     (default " DEFAULT_ROOT ")\n"
-		"  -h, --help         this text\n"
-		"  -V, --version      print the version\n");
+		"  -b, --batch          print samples instead of the interactive view\n"
+		"  -n, --iterations N   batch: stop after N samples (default 1; 0: never)\n"
+		"  -d, --delay SECS     seconds between samples, fractional (default 1)\n"
+		"  -p, --pid PID[,PID]  only these processes (up to %d)\n"
+		"  -c, --comm TEXT      only processes whose name contains TEXT\n"
+		"  -s, --sort KEY       pid comm state live regions growth maps unmaps\n"
+		"                       peak rss leak (default live; sites: id name kind\n"
+		"                       resident too)\n"
+		"      --reverse        reverse the sort order\n"
+		"      --sites          batch: the call sites of each process, named\n"
+		"  -o, --output FORMAT  text (default) or json: one JSON document per\n"
+		"                       sample (JSON Lines); implies -b\n"
+		"  -k, --leak-samples K a site is a leak suspect when its live bytes\n"
+		"                       grew in each of the last K samples (default 3)\n"
+		"      --probes         text: the module's probes and their hits too\n"
+		"      --root DIR       read the debugfs files from DIR\n"
+		"                       (default " DEFAULT_ROOT ")\n"
+		"      --proc DIR       read /proc/PID files from DIR (default /proc)\n"
+		"  -h, --help           this text\n"
+		"  -V, --version        print the version\n"
+		"\n"
+		"Exit status: 0, or 1 with a one-line error naming the path and errno.\n"
+		"See anontop(8).\n", MAX_PIDS);
+}
+
+static int bad_arg(const char *opt, const char *arg)
+{
+	fprintf(stderr, "anontop: bad %s '%s' (see anontop --help)\n", opt, arg);
+	return -1;
+}
+
+static int parse_pids(const char *s, struct options *o)
+{
+	const char *p = s;
+	char *end;
+
+	for (;;) {
+		long v;
+
+		errno = 0;
+		v = strtol(p, &end, 10);
+		if (errno || end == p || v <= 0 || v > 0x7fffffff ||
+		    o->nr_pids >= MAX_PIDS || (*end && *end != ','))
+			return bad_arg("-p", s);
+		o->pids[o->nr_pids++] = (int)v;
+		if (!*end)
+			return 0;
+		p = end + 1;
+	}
 }
 
 static int parse_args(int argc, char **argv, struct options *o)
 {
+	enum { OPT_ROOT = 256, OPT_PROC, OPT_SITES, OPT_PROBES, OPT_REVERSE };
 	static const struct option longopts[] = {
 		{ "batch", no_argument, NULL, 'b' },
 		{ "iterations", required_argument, NULL, 'n' },
 		{ "delay", required_argument, NULL, 'd' },
-		{ "root", required_argument, NULL, 'R' },
+		{ "pid", required_argument, NULL, 'p' },
+		{ "comm", required_argument, NULL, 'c' },
+		{ "sort", required_argument, NULL, 's' },
+		{ "reverse", no_argument, NULL, OPT_REVERSE },
+		{ "sites", no_argument, NULL, OPT_SITES },
+		{ "output", required_argument, NULL, 'o' },
+		{ "leak-samples", required_argument, NULL, 'k' },
+		{ "probes", no_argument, NULL, OPT_PROBES },
+		{ "root", required_argument, NULL, OPT_ROOT },
+		{ "proc", required_argument, NULL, OPT_PROC },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 },
 	};
 	char *end;
+	long v;
 	int c;
 
-	while ((c = getopt_long(argc, argv, "bn:d:hV", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "bn:d:p:c:s:o:k:hV", longopts,
+				NULL)) != -1) {
 		switch (c) {
 		case 'b':
+			o->batch = true;
 			break;
 		case 'n':
 			errno = 0;
 			o->iterations = strtol(optarg, &end, 10);
-			if (errno || *end || o->iterations < 0) {
-				fprintf(stderr, "anontop: bad -n '%s'\n", optarg);
-				return -1;
-			}
+			if (errno || *end || end == optarg || o->iterations < 0)
+				return bad_arg("-n", optarg);
+			o->iterations_set = true;
 			break;
 		case 'd':
 			errno = 0;
 			o->delay = strtod(optarg, &end);
-			if (errno || *end || !isfinite(o->delay) ||
-			    o->delay < 0 || o->delay > 86400) {
-				fprintf(stderr, "anontop: bad -d '%s'\n", optarg);
-				return -1;
-			}
+			if (errno || *end || end == optarg || !isfinite(o->delay) ||
+			    o->delay < 0 || o->delay > 86400)
+				return bad_arg("-d", optarg);
 			break;
-		case 'R':
+		case 'p':
+			if (parse_pids(optarg, o))
+				return -1;
+			break;
+		case 'c':
+			o->comm = optarg;
+			break;
+		case 's':
+			if (sort_key_parse(optarg, &o->sort))
+				return bad_arg("-s", optarg);
+			break;
+		case 'o':
+			if (!strcmp(optarg, "json"))
+				o->json = true;
+			else if (!strcmp(optarg, "text"))
+				o->json = false;
+			else
+				return bad_arg("-o", optarg);
+			break;
+		case 'k':
+			errno = 0;
+			v = strtol(optarg, &end, 10);
+			if (errno || *end || end == optarg || v < 1 || v > 1000)
+				return bad_arg("-k", optarg);
+			o->leak_samples = (unsigned int)v;
+			break;
+		case OPT_REVERSE:
+			o->reverse = true;
+			break;
+		case OPT_SITES:
+			o->sites = true;
+			break;
+		case OPT_PROBES:
+			o->probes = true;
+			break;
+		case OPT_ROOT:
 			o->root = optarg;
+			break;
+		case OPT_PROC:
+			o->procdir = optarg;
 			break;
 		case 'h':
 			usage(stdout);
@@ -86,7 +197,7 @@ static int parse_args(int argc, char **argv, struct options *o)
 			printf("anontop %s\n", ANONTOP_VERSION);
 			exit(0);
 		default:
-			usage(stderr);
+			fprintf(stderr, "anontop: see anontop --help\n");
 			return -1;
 		}
 	}
@@ -94,83 +205,102 @@ static int parse_args(int argc, char **argv, struct options *o)
 		fprintf(stderr, "anontop: unexpected argument '%s'\n", argv[optind]);
 		return -1;
 	}
+	if (o->json)
+		o->batch = true;
 	return 0;
 }
 
-static int read_status(const char *root, struct status *st)
+/* Sleep until @start + @n * @delay on CLOCK_MONOTONIC: samples stay evenly spaced. */
+static void sleep_until(const struct timespec *start, long n, double delay)
 {
-	char path[4096];
-	unsigned int bad_line;
-	FILE *f;
-	int ret;
+	double t = start->tv_sec + start->tv_nsec / 1e9 + n * delay;
+	struct timespec ts = {
+		.tv_sec = (time_t)t,
+		.tv_nsec = (long)((t - floor(t)) * 1e9),
+	};
 
-	snprintf(path, sizeof(path), "%s/status", root);
-	f = fopen(path, "re");
-	if (!f) {
-		int err = errno;
-
-		fprintf(stderr, "anontop: %s: %s (errno %d)%s\n", path,
-			strerror(err), err,
-			err == ENOENT ? "; is anonstat.ko loaded and debugfs mounted"
-					" (mount -t debugfs none /sys/kernel/debug)?" :
-			err == EACCES ? "; run as root" : "");
-		return -1;
-	}
-	ret = status_parse(f, st, &bad_line);
-	if (ferror(f)) {
-		int err = errno;
-
-		fprintf(stderr, "anontop: %s: read error: %s (errno %d)\n", path,
-			strerror(err), err);
-		fclose(f);
-		return -1;
-	}
-	fclose(f);
-	if (ret) {
-		fprintf(stderr, "anontop: %s:%u: not in the anonstat status format\n",
-			path, bad_line);
-		return -1;
-	}
-	return 0;
+	while (clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &ts, NULL) == EINTR)
+		;
 }
 
-static void print_status(const struct status *st)
+static int batch(struct model *m, const struct options *o)
 {
-	unsigned int i;
+	struct output_opts out = {
+		.filter = { o->pids, o->nr_pids, o->comm },
+		.sort = o->sort,
+		.reverse = o->reverse,
+		.sites = o->sites,
+		.probes = o->probes,
+		.version = ANONTOP_VERSION,
+	};
+	long iterations = o->iterations_set ? o->iterations : 1;
+	struct timespec start;
+	char err[4096];
+	long n;
 
-	printf("anonstat %s on %s\n", st->version, st->kernel);
-	printf("%-32s %-10s %-9s %14s %10s\n", "PROBE", "TYPE", "STATE", "HITS",
-	       "MISSED");
-	for (i = 0; i < st->nr_probes; i++) {
-		const struct status_probe *p = &st->probes[i];
-
-		printf("%-32s %-10s %-9s %14llu %10llu\n", p->symbol, p->type,
-		       p->attached ? "attached" : "detached",
-		       (unsigned long long)p->hits,
-		       (unsigned long long)p->missed);
+	if (o->sites) {
+		m->detail = o->nr_pids ? DETAIL_PIDS : DETAIL_ALL;
+		m->detail_pids = o->pids;
+		m->nr_detail_pids = o->nr_pids;
 	}
-	fflush(stdout);
+	clock_gettime(CLOCK_MONOTONIC, &start);
+	for (n = 0; iterations == 0 || n < iterations; n++) {
+		if (n > 0)
+			sleep_until(&start, n, o->delay);
+		if (model_sample(m, err, sizeof(err))) {
+			fprintf(stderr, "anontop: %s\n", err);
+			return 1;
+		}
+		if ((o->json ? output_json : output_text)(stdout, m, &out)) {
+			int e = errno;
+
+			fprintf(stderr, "anontop: standard output: %s (errno %d)\n",
+				strerror(e), e);
+			return 1;
+		}
+	}
+	return 0;
 }
 
 int main(int argc, char **argv)
 {
-	struct options o = { .root = DEFAULT_ROOT, .iterations = 1, .delay = 1 };
-	static struct status st;
-	long n;
+	static struct options o = {
+		.root = DEFAULT_ROOT,
+		.procdir = "/proc",
+		.delay = 1,
+		.leak_samples = 3,
+		.sort = SORT_LIVE,
+	};
+	static struct model m;
+	int ret;
 
 	if (parse_args(argc, argv, &o))
 		return 1;
-	for (n = 0; o.iterations == 0 || n < o.iterations; n++) {
-		if (n > 0) {
-			struct timespec ts = {
-				.tv_sec = (time_t)o.delay,
-				.tv_nsec = (long)((o.delay - (time_t)o.delay) * 1e9),
-			};
-			nanosleep(&ts, NULL);
-		}
-		if (read_status(o.root, &st))
-			return 1;
-		print_status(&st);
+	if (!o.batch && (!isatty(STDIN_FILENO) || !isatty(STDOUT_FILENO))) {
+		fprintf(stderr, "anontop: %s: not a terminal (errno %d); use -b "
+			"for batch output\n", isatty(STDIN_FILENO) ?
+			"standard output" : "standard input", ENOTTY);
+		return 1;
 	}
-	return 0;
+	if (model_init(&m, o.root, o.procdir, o.leak_samples)) {
+		fprintf(stderr, "anontop: %s (errno %d)\n", strerror(ENOMEM), ENOMEM);
+		return 1;
+	}
+	if (o.batch) {
+		ret = batch(&m, &o);
+	} else {
+		struct tui_opts t = {
+			.version = ANONTOP_VERSION,
+			.delay = o.delay,
+			.sort = o.sort,
+			.reverse = o.reverse,
+			.pids = o.pids,
+			.nr_pids = o.nr_pids,
+			.comm = o.comm,
+		};
+
+		ret = tui_run(&m, &t);
+	}
+	model_free(&m);
+	return ret;
 }

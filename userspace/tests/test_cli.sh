@@ -1,9 +1,13 @@
 #!/bin/sh
 # SPDX-License-Identifier: GPL-2.0
-# test_cli.sh ANONTOP - anontop's command line against fixture directories.
+# test_cli.sh ANONTOP - anontop's command line against fixture directories:
+# batch text (aligned columns, sorting, filters, sites), JSON Lines checked
+# by python3's json module (check_json.py), delays, exit status and the
+# one-line errors.  Ends with "test_cli: N passed, N failed".
 set -u
 anontop=$1
 dir=$(cd "$(dirname "$0")" && pwd)
+fix=$dir/fixtures
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 pass=0 fail=0
@@ -12,29 +16,148 @@ check() {
 	shift
 	if "$@"; then pass=$((pass + 1)); else fail=$((fail + 1)); echo "FAIL: $name" >&2; fi
 }
+# run ARGS...: anontop on the fixture snapshot, no /proc; $rc, $tmp/out, $tmp/err
+run() {
+	"$anontop" --root "$fix/snap" --proc "$tmp/noproc" "$@" >"$tmp/out" 2>"$tmp/err"
+	rc=$?
+}
+# pids of the process rows of $tmp/out, in order, on one line
+pids() { awk '/^ +PID COMM/ { on = 1; next } on && NF == 0 { exit }
+	on { printf "%s ", $1 }' "$tmp/out"; }
 
-mkdir "$tmp/ok" && cp "$dir/fixtures/status-ok" "$tmp/ok/status"
-"$anontop" -b --root "$tmp/ok" >"$tmp/out" 2>"$tmp/err"
-check "batch exit 0" [ $? -eq 0 ]
-check "batch header" grep -q '^anonstat 0.1.0 on 6.1.0-56-amd64$' "$tmp/out"
-check "batch probe row" grep -qE '^__x64_sys_mmap +kretprobe +attached +1234 +0$' "$tmp/out"
+# ---- text ----
+run -b
+check "batch exit 0" [ $rc -eq 0 ]
+check "batch no stderr" [ ! -s "$tmp/err" ]
+check "header" grep -q '^anonstat 0.1.0 on 6.1.0-56-amd64: enabled, depth 4, pids all, comm all$' "$tmp/out"
+check "totals" grep -q '^processes 4 (1 exited), sites 7, regions 47, live 8.5 MiB, module memory 24.0 KiB$' "$tmp/out"
+check "counters" grep -q '^untracked 8.0 KiB munmap=8.0 KiB, drops 2 stale=2, probe misses 0$' "$tmp/out"
+check "default sort: live" [ "$(pids)" = "4101 4103 4102 4099 " ]
+check "row" grep -qE '^   4101 ucx_leak +live +6\.5 MiB +44 +- +- +- +6\.5 MiB +-$' "$tmp/out"
+check "escaped name is one field" grep -qE '^   4103 my\\040prog +live ' "$tmp/out"
+# every process row ends where the header ends: aligned columns
+hdr=$(grep -E '^ +PID COMM' "$tmp/out" | awk '{ print length($0) }')
+check "aligned columns" sh -c "awk '/^ +[0-9]+ / { print length(\$0) }' '$tmp/out' |
+	grep -vqx '$hdr' && exit 1 || exit 0"
 
+run -b --sites
+tail -n +2 "$tmp/out" >"$tmp/sites"
+check "sites: golden output" cmp -s "$tmp/sites" "$fix/snap-sites.txt"
+check "sites: fallback name" grep -qE '^ +13 private +4\.0 MiB +4 +- +4 +0 +4\.0 MiB +- +no +0x7f00000012a0$' "$tmp/out"
+
+run -b -s pid
+check "sort pid" [ "$(pids)" = "4099 4101 4102 4103 " ]
+run -b -s pid --reverse
+check "sort pid reversed" [ "$(pids)" = "4103 4102 4101 4099 " ]
+run -b -s comm
+check "sort comm" [ "$(pids)" = "4103 4099 4101 4102 " ]
+run -b -s state
+check "sort state" [ "$(pids)" = "4101 4102 4103 4099 " ]
+run -b -s peak
+check "sort peak" [ "$(pids)" = "4101 4103 4102 4099 " ]
+run -b -s regions
+check "sort regions" [ "$(pids)" = "4101 4102 4103 4099 " ]
+run -b -p 4102,4099
+check "pid filter" [ "$(pids)" = "4102 4099 " ]
+run -b -c PROG
+check "name filter" [ "$(pids)" = "4103 " ]
+run -b --probes
+check "probes" grep -qE '^__x64_sys_mmap +kretprobe +attached +1234 +0$' "$tmp/out"
+
+# ---- JSON ----
+run -o json -n 2 -d 0.1
+check "json exit 0" [ $rc -eq 0 ]
+check "json: 2 documents, shape" python3 "$dir/check_json.py" --docs 2 <"$tmp/out"
+run -o json --sites -s growth
+check "json --sites: shape" python3 "$dir/check_json.py" --sites --docs 1 <"$tmp/out"
+check "json values" python3 -c '
+import json, sys
+d = json.loads(open(sys.argv[1]).readline())
+p = {x["pid"]: x for x in d["processes"]}
+s = {x["id"]: x for x in p[4101]["sites"]}
+assert d["totals"]["live_bytes"] == 8929280, d["totals"]
+assert p[4103]["comm"] == "my prog"
+assert p[4099]["exited"] is True and p[4101]["exited"] is False
+assert p[4101]["growth_bytes_per_s"] is None       # first sample
+assert p[4101]["rss_anon_bytes"] is None           # no such /proc
+assert s[11]["live_bytes"] == 2621440 and s[11]["live_regions"] == 40
+assert s[11]["resident_bytes"] is None and s[12]["resident_bytes"] == 0
+assert s[11]["leak_suspect"] is False
+f = s[11]["frames"]
+assert [x["addr"] for x in f] == ["0x7f00000011d9", "0x7f0000201150",
+                                  "0x7f0000201190", "0x5600000011a0"], f
+assert f[0]["module"] is None and f[0]["symbol"] is None and f[0]["offset"] == 0
+' "$tmp/out"
+# -p limits both rows and detail
+run -o json --sites -p 4102
+check "json pid filter" python3 -c '
+import json, sys
+d = json.loads(open(sys.argv[1]).readline())
+assert [p["pid"] for p in d["processes"]] == [4102]
+assert sorted(s["id"] for s in d["processes"][0]["sites"]) == [14, 15]
+' "$tmp/out"
+
+# fractional delay: 3 samples 0.3 s apart take at least 0.6 s
+t0=$(date +%s%N)
+run -o json -n 3 -d 0.3
+t1=$(date +%s%N)
+check "-d 0.3 -n 3: 3 documents" [ "$(wc -l <"$tmp/out")" -eq 3 ]
+check "-d 0.3 -n 3: >= 0.6 s" [ $(((t1 - t0) / 1000000)) -ge 600 ]
+check "interval_s" python3 -c '
+import json, sys
+docs = [json.loads(l) for l in open(sys.argv[1])]
+assert docs[0]["interval_s"] is None
+assert all(0.25 < d["interval_s"] < 1.5 for d in docs[1:]), docs
+assert docs[2]["processes"][0]["growth_bytes_per_s"] == 0.0
+' "$tmp/out"
+
+# ---- errors: exit 1, one line naming the path and errno ----
 "$anontop" -b --root "$tmp/missing" >"$tmp/out" 2>"$tmp/err"
 check "missing root exit 1" [ $? -eq 1 ]
 check "missing root names path and errno" \
-	grep -q "$tmp/missing/status: No such file or directory (errno 2)" "$tmp/err"
+	grep -qx "anontop: $tmp/missing/status: No such file or directory (errno 2)" "$tmp/err"
 
 mkdir "$tmp/bad" && printf 'garbage\n' >"$tmp/bad/status"
 "$anontop" -b --root "$tmp/bad" >"$tmp/out" 2>"$tmp/err"
 check "bad format exit 1" [ $? -eq 1 ]
-check "bad format names line" grep -q "$tmp/bad/status:1:" "$tmp/err"
+check "bad format names line" grep -qx "anontop: $tmp/bad/status:1: not in the anonstat status format" "$tmp/err"
 
-"$anontop" -n x >/dev/null 2>&1
-check "bad -n rejected" [ $? -eq 1 ]
-"$anontop" -d -1 >/dev/null 2>&1
-check "bad -d rejected" [ $? -eq 1 ]
-"$anontop" --version | grep -q '^anontop 0.1.0$'
-check "version" [ $? -eq 0 ]
+mkdir "$tmp/nosites" && cp "$fix/snap/status" "$fix/snap/procs" "$tmp/nosites/"
+"$anontop" -b --root "$tmp/nosites" >"$tmp/out" 2>"$tmp/err"
+check "missing sites file" grep -qx "anontop: $tmp/nosites/sites: No such file or directory (errno 2)" "$tmp/err"
+mkdir "$tmp/dirsites" && cp "$fix/snap/status" "$fix/snap/procs" "$tmp/dirsites/" &&
+	mkdir "$tmp/dirsites/sites"
+"$anontop" -b --root "$tmp/dirsites" >"$tmp/out" 2>"$tmp/err"
+check "unreadable sites file" grep -qx "anontop: $tmp/dirsites/sites: read error: Is a directory (errno 21)" "$tmp/err"
+check "one line" [ "$(wc -l <"$tmp/err")" -eq 1 ]
+
+if [ -w /dev/full ]; then
+	"$anontop" -b --root "$fix/snap" --proc "$tmp/noproc" >/dev/full 2>"$tmp/err"
+	check "write error exit 1" [ $? -eq 1 ]
+	check "write error named" grep -q 'standard output: No space left on device (errno 28)' "$tmp/err"
+fi
+
+# the default root on this host (no module here): what to do about it
+"$anontop" -b >"$tmp/out" 2>"$tmp/err"
+check "default root exit 1" [ $? -eq 1 ]
+check "default root hint" grep -qE '^anontop: /sys/kernel/debug/anonstat/status: .* \(errno [0-9]+\); (anonstat.ko is not loaded: sudo insmod anonstat.ko|debugfs is not mounted: sudo mount -t debugfs none /sys/kernel/debug|permission denied: run anontop as root \(sudo anontop\))$' "$tmp/err"
+
+# not a terminal and no -b
+"$anontop" --root "$fix/snap" </dev/null >"$tmp/out" 2>"$tmp/err"
+check "no tty exit 1" [ $? -eq 1 ]
+check "no tty message" grep -q 'not a terminal (errno 25); use -b' "$tmp/err"
+
+for bad in "-n x" "-n -1" "-d -1" "-d abc" "-s bogus" "-o xml" "-p abc" \
+	"-p 1,,2" "-k 0" "extra"; do
+	# shellcheck disable=SC2086
+	"$anontop" -b $bad >/dev/null 2>"$tmp/err"
+	check "bad '$bad' rejected" [ $? -eq 1 ]
+	check "bad '$bad' says so" [ "$(wc -l <"$tmp/err")" -ge 1 ]
+done
+"$anontop" --version >"$tmp/out"
+check "version" grep -qx 'anontop 0.1.0' "$tmp/out"
+"$anontop" --help >"$tmp/out"
+check "help" grep -q '^usage: anontop ' "$tmp/out"
 
 echo "test_cli: $pass passed, $fail failed"
 [ "$fail" -eq 0 ]

@@ -1,0 +1,102 @@
+#!/bin/sh
+# SPDX-License-Identifier: GPL-2.0
+# vm_test.sh - anontop against the real module (installed in the guest as
+# /usr/local/bin/anontop_vm_test.sh; root, anonstat loaded).  Prints
+# "ok NAME" / "FAIL NAME: why" per test (for suite.sh's run_prog, which
+# counts them) and exits 1 if one failed.
+#
+# ucx_leak --step leaks exactly 4 pool chunks per line it reads and says how
+# many bytes it leaked.  One step before anontop starts, then one after each
+# JSON document anontop prints (-d 2 leaves time for it): the leaking site
+# grows in every sample, and in the last one its live bytes are exactly what
+# the program said before that sample.
+K=3
+N=5
+fail=0
+ok() { echo "ok anontop_vm.$1"; }
+bad() { n=$1; shift; echo "FAIL anontop_vm.$n: $*"; fail=$((fail + 1)); }
+check() { n=$1; shift; if "$@"; then ok "$n"; else bad "$n" "$why"; fi; }
+
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+mkfifo "$tmp/in" "$tmp/out"
+ucx_leak --step -c 4 <"$tmp/in" >"$tmp/out" &
+prog=$!
+exec 3>"$tmp/in" 4<"$tmp/out"
+read -r word pid <&4
+if [ "$word" != ready ] || [ "$pid" != "$prog" ]; then
+	bad start "ucx_leak said '$word $pid'"
+	exit 1
+fi
+echo step >&3
+read -r word leaked <&4
+
+# sample i is printed, then the program leaks more, then sample i+1 is read
+timeout 120 anontop -b -o json --sites -p "$pid" -n $N -d 2 -k $K 2>"$tmp/err" |
+	while IFS= read -r line; do
+		printf '%s\n' "$line" >>"$tmp/json"
+		echo "$leaked" >>"$tmp/leaked"
+		[ "$(wc -l <"$tmp/json")" -ge $N ] && continue
+		echo step >&3
+		read -r word leaked <&4
+	done
+rc=$(cat "$tmp/err")
+why="anontop printed $(wc -l <"$tmp/json" 2>/dev/null) lines; stderr: $rc"
+check json_lines [ "$(wc -l <"$tmp/json" 2>/dev/null)" = $N ]
+last=$(tail -n 1 "$tmp/json")
+want=$(tail -n 1 "$tmp/leaked")
+
+# the site objects of the last document, one per line
+echo "$last" | awk '{ n = split($0, a, "[{]\"id\":");
+	for (i = 2; i <= n; i++) print a[i] }' >"$tmp/sites"
+site=$(grep 'ucm_pool_grow' "$tmp/sites" | head -n 1)
+field() { echo "$site" | sed -n "s/.*\"$1\":\([^,}]*\).*/\1/p" | head -n 1; }
+
+why="no site named ucm_pool_grow in: $last"
+check leak_site_found [ -n "$site" ]
+why="name $(field name), want \"libucmdemo.so!ucm_pool_grow+0x...\""
+check site_name sh -c "echo '$(field name)' |
+	grep -qx '\"libucmdemo.so!ucm_pool_grow+0x[0-9a-f]*\"'"
+why="live_bytes $(field live_bytes), the program leaked $want"
+check live_bytes_exact [ "$(field live_bytes)" = "$want" ]
+why="live_bytes $(field live_bytes) after $N steps of 4 chunks"
+check live_bytes_expected [ "$(field live_bytes)" = $((N * 4 * 65536)) ]
+why="leak_suspect $(field leak_suspect), grown_samples $(field grown_samples)"
+check leak_suspect [ "$(field leak_suspect)" = true ]
+why="growth_bytes_per_s $(field growth_bytes_per_s)"
+check growth_positive awk -v g="$(field growth_bytes_per_s)" 'BEGIN { exit !(g > 0) }'
+why="resident_bytes $(field resident_bytes), live_bytes $(field live_bytes)"
+check resident_exact [ -n "$site" -a "$(field resident_bytes)" = "$(field live_bytes)" ]
+why="frames: $(echo "$site" | sed 's/.*"frames"://')"
+check frame_symbols sh -c "echo '$site' | grep -q '\"module\":\"[^\"]*/libucmdemo.so\",\"symbol\":\"ucm_pool_grow\",\"offset\":[0-9]' &&
+	echo '$site' | grep -q '\"symbol\":\"ucm_munmap\"' &&
+	echo '$site' | grep -q '\"symbol\":\"progress_cycle\"'"
+why="frame 0 is not libc's syscall(): $(echo "$site" | sed 's/.*"frames":\[\([^}]*}\).*/\1/')"
+check frame0_syscall sh -c "echo '$site' | grep -q '\"frames\":\[{\"addr\":\"0x[0-9a-f]*\",\"module\":\"[^\"]*/libc.so.6\",\"symbol\":\"syscall\"'"
+nsus=$(grep -c '"leak_suspect":true' "$tmp/sites")
+why="$nsus sites are leak suspects, want 1 (the balanced ones must not be)"
+check only_one_suspect [ "$nsus" = 1 ]
+first=$(head -n 1 "$tmp/json")
+why="first sample: $(echo "$first" | cut -c1-200)"
+check first_sample_no_rate sh -c "echo '$first' | grep -q '\"growth_bytes_per_s\":null'"
+
+# the text view of the same process: the site by name, aligned columns
+anontop -b --sites -p "$pid" >"$tmp/text" 2>&1
+rc=$?
+why="exit $rc: $(cat "$tmp/text")"
+check text_exit [ $rc = 0 ]
+why="no row for ucm_pool_grow: $(cat "$tmp/text")"
+check text_site_row grep -qE '^ +[0-9]+ private +[0-9.]+ [KM]iB +[0-9]+ +- +[0-9]+ +[0-9]+ .* no +libucmdemo.so!ucm_pool_grow\+0x' "$tmp/text"
+why="threads: $(grep "^$pid " /sys/kernel/debug/anonstat/threads)"
+check thread_name grep -q "^$pid [0-9]* ucx_progress " /sys/kernel/debug/anonstat/threads
+
+# not root: exit 1, one line naming the path and errno, and the fix
+su -s /bin/sh nobody -c "anontop -b" >"$tmp/out" 2>"$tmp/err"
+rc=$?
+why="exit $rc, stderr: $(cat "$tmp/err")"
+check not_root sh -c "[ $rc = 1 ] && [ \$(wc -l <'$tmp/err') = 1 ] &&
+	grep -q '^anontop: /sys/kernel/debug/anonstat/status: Permission denied (errno 13); permission denied: run anontop as root' '$tmp/err'"
+
+exec 3>&-
+wait "$prog"
+[ "$fail" = 0 ]

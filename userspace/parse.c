@@ -1,0 +1,470 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * parse.c - the parser of the anonstat debugfs files (see parse.h and
+ * module/debugfs-format.md).
+ *
+ * One line reader and one field splitter serve every file; each file only
+ * says which columns it expects and how to store one record.
+ */
+#include "parse.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define MAX_FIELDS 64
+
+static int parse_u64(const char *s, uint64_t *out)
+{
+	char *end;
+
+	if (!s || *s < '0' || *s > '9')
+		return -EINVAL;
+	errno = 0;
+	*out = strtoull(s, &end, 10);
+	if (errno || *end)
+		return -EINVAL;
+	return 0;
+}
+
+static int parse_hex(const char *s, uint64_t *out)
+{
+	char *end;
+
+	if (!s || s[0] != '0' || s[1] != 'x' || !s[2] || s[2] == '-' ||
+	    s[2] == '+' || s[2] == ' ')
+		return -EINVAL;
+	errno = 0;
+	*out = strtoull(s + 2, &end, 16);
+	if (errno || *end)
+		return -EINVAL;
+	return 0;
+}
+
+static int parse_int(const char *s, int *out)
+{
+	uint64_t v;
+
+	if (parse_u64(s, &v) || v > 0x7fffffff)
+		return -EINVAL;
+	*out = (int)v;
+	return 0;
+}
+
+static int parse_uint(const char *s, unsigned int *out)
+{
+	uint64_t v;
+
+	if (parse_u64(s, &v) || v > 0xffffffffu)
+		return -EINVAL;
+	*out = (unsigned int)v;
+	return 0;
+}
+
+static int parse_bool(const char *s, bool *out)
+{
+	if (!s || (strcmp(s, "0") && strcmp(s, "1")))
+		return -EINVAL;
+	*out = s[0] == '1';
+	return 0;
+}
+
+static int copy_word(char *dst, size_t size, const char *src)
+{
+	if (!src || !*src || strlen(src) >= size)
+		return -EINVAL;
+	strcpy(dst, src);
+	return 0;
+}
+
+static int octal(char c)
+{
+	return c >= '0' && c <= '7' ? c - '0' : -1;
+}
+
+int comm_unescape(char *dst, size_t size, const char *src)
+{
+	size_t n = 0;
+
+	if (!src || !*src || size == 0)
+		return -EINVAL;
+	while (*src) {
+		int c = (unsigned char)*src;
+
+		if (c == '\\') {
+			int a = octal(src[1]), b, d;
+
+			b = a < 0 ? -1 : octal(src[2]);
+			d = b < 0 ? -1 : octal(src[3]);
+			if (d < 0 || a > 3)
+				return -EINVAL;
+			c = a * 64 + b * 8 + d;
+			src += 4;
+		} else {
+			src++;
+		}
+		if (c == 0)	/* "\000": the empty name */
+			break;
+		if (n + 1 >= size)
+			return -EINVAL;
+		dst[n++] = (char)c;
+	}
+	dst[n] = '\0';
+	return 0;
+}
+
+/* Split @line in place into at most MAX_FIELDS fields; returns their count. */
+static unsigned int split(char *line, char **w)
+{
+	unsigned int n = 0;
+	char *save = NULL, *tok;
+
+	for (tok = strtok_r(line, " \t", &save); tok && n < MAX_FIELDS;
+	     tok = strtok_r(NULL, " \t", &save))
+		w[n++] = tok;
+	return n;
+}
+
+/*
+ * Read one line of @f into *@buf without its newline.  Returns 1 for a
+ * line, 0 at the end of the file, -EINVAL for a last line without a
+ * newline, -EIO on a read error.
+ */
+static int read_line(FILE *f, char **buf, size_t *cap)
+{
+	ssize_t len = getline(buf, cap, f);
+
+	if (len < 0)
+		return ferror(f) ? -EIO : 0;
+	if (len == 0 || (*buf)[len - 1] != '\n')
+		return -EINVAL;
+	(*buf)[len - 1] = '\0';
+	return 1;
+}
+
+/* ---- status ---- */
+
+static int parse_probe(char **w, unsigned int nw, struct status *st)
+{
+	struct status_probe *p;
+
+	if (nw < 6 || st->nr_probes >= STATUS_MAX_PROBES)
+		return -EINVAL;
+	p = &st->probes[st->nr_probes];
+	if (copy_word(p->symbol, sizeof(p->symbol), w[1]) ||
+	    copy_word(p->type, sizeof(p->type), w[2]) ||
+	    parse_u64(w[4], &p->hits) || parse_u64(w[5], &p->missed))
+		return -EINVAL;
+	if (!strcmp(w[3], "attached"))
+		p->attached = true;
+	else if (!strcmp(w[3], "detached"))
+		p->attached = false;
+	else
+		return -EINVAL;
+	st->nr_probes++;
+	return 0;
+}
+
+static int parse_counter(char **w, unsigned int nw, struct status_counter *c,
+			 unsigned int *nr)
+{
+	if (nw < 3 || *nr >= STATUS_MAX_COUNTERS)
+		return -EINVAL;
+	if (copy_word(c[*nr].reason, sizeof(c[*nr].reason), w[1]) ||
+	    parse_u64(w[2], &c[*nr].value))
+		return -EINVAL;
+	(*nr)++;
+	return 0;
+}
+
+static int status_record(char **w, unsigned int nw, struct status *st)
+{
+	static const struct {
+		const char *key;
+		size_t off;
+	} nums[] = {
+#define NUM(k) { #k, offsetof(struct status, k) }
+		NUM(depth), NUM(max_regions), NUM(max_sites),
+		NUM(retain_exited), NUM(processes), NUM(processes_exited),
+		NUM(threads), NUM(sites), NUM(regions), NUM(memory_bytes),
+#undef NUM
+	};
+	const char *key = w[0], *val = nw > 1 ? w[1] : NULL;
+	unsigned int i;
+	bool b;
+
+	if (!strcmp(key, "probe"))
+		return parse_probe(w, nw, st);
+	if (!strcmp(key, "untracked"))
+		return parse_counter(w, nw, st->untracked, &st->nr_untracked);
+	if (!strcmp(key, "drop"))
+		return parse_counter(w, nw, st->drops, &st->nr_drops);
+	if (!strcmp(key, "version"))
+		return copy_word(st->version, sizeof(st->version), val);
+	if (!strcmp(key, "kernel"))
+		return copy_word(st->kernel, sizeof(st->kernel), val);
+	if (!strcmp(key, "filter_pids"))
+		return copy_word(st->filter_pids, sizeof(st->filter_pids), val);
+	if (!strcmp(key, "filter_comm"))
+		return comm_unescape(st->filter_comm, sizeof(st->filter_comm), val);
+	if (!strcmp(key, "enabled")) {
+		if (parse_bool(val, &b))
+			return -EINVAL;
+		st->enabled = b;
+		return 0;
+	}
+	for (i = 0; i < sizeof(nums) / sizeof(nums[0]); i++)
+		if (!strcmp(key, nums[i].key))
+			return parse_u64(val, (uint64_t *)((char *)st + nums[i].off));
+	return 0;	/* a key for newer readers: skip it */
+}
+
+int status_parse(FILE *f, struct status *st, unsigned int *bad_line)
+{
+	char *line = NULL, *w[MAX_FIELDS];
+	size_t cap = 0;
+	unsigned int n = 0, nw;
+	int ret;
+
+	memset(st, 0, sizeof(*st));
+	st->enabled = -1;
+	while ((ret = read_line(f, &line, &cap)) > 0) {
+		n++;
+		if (n == 1) {
+			if (strncmp(line, "# ", 2))
+				goto bad;
+			continue;
+		}
+		nw = split(line, w);
+		if (nw == 0 || status_record(w, nw, st))
+			goto bad;
+	}
+	if (ret == -EIO)
+		goto out;
+	if (ret < 0) {
+		n++;
+		goto bad;
+	}
+	if (n == 0 || !st->version[0]) {
+		n++;
+		goto bad;
+	}
+	free(line);
+	return 0;
+bad:
+	*bad_line = n;
+	ret = -EINVAL;
+out:
+	free(line);
+	return ret;
+}
+
+/* ---- the tables ---- */
+
+struct table {
+	const char *const *cols;	/* the columns we know, in order */
+	unsigned int nr_cols;
+	size_t rec_size;
+	/* store fields @w (at least nr_cols of them) into @rec */
+	int (*record)(char **w, unsigned int nw, void *rec);
+};
+
+static bool header_ok(char *line, const struct table *t)
+{
+	char *w[MAX_FIELDS];
+	unsigned int nw, i;
+
+	if (strncmp(line, "# ", 2))
+		return false;
+	nw = split(line + 2, w);
+	if (nw < t->nr_cols)
+		return false;
+	for (i = 0; i < t->nr_cols; i++)
+		if (strcmp(w[i], t->cols[i]))
+			return false;
+	return true;
+}
+
+static int table_parse(FILE *f, const struct table *t, void **v, size_t *nr,
+		       unsigned int *bad_line)
+{
+	char *line = NULL, *w[MAX_FIELDS];
+	size_t cap = 0, alloc = 0;
+	unsigned int n = 0;
+	char *recs = NULL;
+	int ret;
+
+	*v = NULL;
+	*nr = 0;
+	while ((ret = read_line(f, &line, &cap)) > 0) {
+		n++;
+		if (n == 1) {
+			if (!header_ok(line, t))
+				goto bad;
+			continue;
+		}
+		if (*nr == alloc) {
+			size_t na = alloc ? 2 * alloc : 64;
+			char *nrecs = realloc(recs, na * t->rec_size);
+
+			if (!nrecs) {
+				ret = -ENOMEM;
+				goto out;
+			}
+			recs = nrecs;
+			alloc = na;
+		}
+		memset(recs + *nr * t->rec_size, 0, t->rec_size);
+		if (split(line, w) < t->nr_cols ||
+		    t->record(w, t->nr_cols, recs + *nr * t->rec_size))
+			goto bad;
+		(*nr)++;
+	}
+	if (ret == -EIO)
+		goto out;
+	if (ret < 0 || n == 0) {
+		n++;
+		goto bad;
+	}
+	free(line);
+	*v = recs;
+	return 0;
+bad:
+	*bad_line = n;
+	ret = -EINVAL;
+out:
+	free(line);
+	free(recs);
+	*nr = 0;
+	return ret;
+}
+
+static int parse_counts(char **w, struct counts *c)
+{
+	return parse_u64(w[0], &c->maps) || parse_u64(w[1], &c->unmaps) ||
+	       parse_u64(w[2], &c->bytes_mapped) ||
+	       parse_u64(w[3], &c->bytes_unmapped) ||
+	       parse_u64(w[4], &c->live_regions) ||
+	       parse_u64(w[5], &c->live_bytes) ||
+	       parse_u64(w[6], &c->peak_bytes) ||
+	       parse_u64(w[7], &c->first_ns) || parse_u64(w[8], &c->last_ns) ?
+	       -EINVAL : 0;
+}
+
+#define COUNTS_COLS "maps", "unmaps", "bytes_mapped", "bytes_unmapped", \
+	"live_regions", "live_bytes", "peak_bytes", "first_ns", "last_ns"
+
+static const char *const procs_cols[] = {
+	"pid", "comm", "state", COUNTS_COLS,
+};
+
+static int procs_record(char **w, unsigned int nw, void *rec)
+{
+	struct proc_rec *p = rec;
+
+	(void)nw;
+	if (parse_int(w[0], &p->pid) ||
+	    comm_unescape(p->comm, sizeof(p->comm), w[1]))
+		return -EINVAL;
+	if (!strcmp(w[2], "exited"))
+		p->exited = true;
+	else if (strcmp(w[2], "live"))
+		return -EINVAL;
+	return parse_counts(w + 3, &p->c);
+}
+
+static const char *const threads_cols[] = {
+	"pid", "tid", "comm", "maps", "unmaps", "bytes_mapped", "bytes_unmapped",
+};
+
+static int threads_record(char **w, unsigned int nw, void *rec)
+{
+	struct thread_rec *t = rec;
+
+	(void)nw;
+	return parse_int(w[0], &t->pid) || parse_int(w[1], &t->tid) ||
+	       comm_unescape(t->comm, sizeof(t->comm), w[2]) ||
+	       parse_u64(w[3], &t->maps) || parse_u64(w[4], &t->unmaps) ||
+	       parse_u64(w[5], &t->bytes_mapped) ||
+	       parse_u64(w[6], &t->bytes_unmapped) ? -EINVAL : 0;
+}
+
+static const char *const sites_cols[] = {
+	"pid", "site", "kind", COUNTS_COLS, "frames",
+};
+
+static int parse_frames(char *s, struct site_rec *site)
+{
+	char *save = NULL, *tok;
+
+	if (!*s || s[strlen(s) - 1] == ',')
+		return -EINVAL;
+	for (tok = strtok_r(s, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
+		if (site->nr_frames >= MAX_FRAMES ||
+		    parse_hex(tok, &site->frames[site->nr_frames]))
+			return -EINVAL;
+		site->nr_frames++;
+	}
+	return site->nr_frames ? 0 : -EINVAL;
+}
+
+static int sites_record(char **w, unsigned int nw, void *rec)
+{
+	struct site_rec *s = rec;
+
+	(void)nw;
+	return parse_int(w[0], &s->pid) || parse_uint(w[1], &s->id) ||
+	       copy_word(s->kind, sizeof(s->kind), w[2]) ||
+	       parse_counts(w + 3, &s->c) || parse_frames(w[12], s) ? -EINVAL : 0;
+}
+
+static const char *const regions_cols[] = {
+	"pid", "start", "end", "site", "kind", "inherited",
+};
+
+static int regions_record(char **w, unsigned int nw, void *rec)
+{
+	struct region_rec *r = rec;
+
+	(void)nw;
+	if (parse_int(w[0], &r->pid) || parse_hex(w[1], &r->start) ||
+	    parse_hex(w[2], &r->end) || parse_uint(w[3], &r->site) ||
+	    copy_word(r->kind, sizeof(r->kind), w[4]) ||
+	    parse_bool(w[5], &r->inherited))
+		return -EINVAL;
+	return r->end > r->start ? 0 : -EINVAL;
+}
+
+#define TABLE(name, type) {						\
+	.cols = name##_cols,						\
+	.nr_cols = sizeof(name##_cols) / sizeof(name##_cols[0]),	\
+	.rec_size = sizeof(type),					\
+	.record = name##_record,					\
+}
+
+static const struct table procs_table = TABLE(procs, struct proc_rec);
+static const struct table threads_table = TABLE(threads, struct thread_rec);
+static const struct table sites_table = TABLE(sites, struct site_rec);
+static const struct table regions_table = TABLE(regions, struct region_rec);
+
+int procs_parse(FILE *f, struct proc_rec **v, size_t *n, unsigned int *bad_line)
+{
+	return table_parse(f, &procs_table, (void **)v, n, bad_line);
+}
+
+int threads_parse(FILE *f, struct thread_rec **v, size_t *n,
+		  unsigned int *bad_line)
+{
+	return table_parse(f, &threads_table, (void **)v, n, bad_line);
+}
+
+int sites_parse(FILE *f, struct site_rec **v, size_t *n, unsigned int *bad_line)
+{
+	return table_parse(f, &sites_table, (void **)v, n, bad_line);
+}
+
+int regions_parse(FILE *f, struct region_rec **v, size_t *n,
+		  unsigned int *bad_line)
+{
+	return table_parse(f, &regions_table, (void **)v, n, bad_line);
+}

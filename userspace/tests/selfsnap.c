@@ -1,0 +1,119 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * selfsnap.c - a process that describes itself in anonstat's debugfs
+ * format, for the tests that need a live process behind a fixture (the
+ * interactive test's site view, with names, resident bytes, RssAnon).
+ *
+ * It maps two regions (64 KiB all touched, 128 KiB half touched), names a
+ * thread "selfsnap_worker", writes DIR/{status,procs,threads,sites,regions}
+ * with frames inside libc's syscall() and mmap() and libsymtest.so's
+ * functions, prints "ready PID" and waits for the end of its input.
+ *
+ * usage: selfsnap DIR
+ */
+#include <dlfcn.h>
+#include <pthread.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+int symtest_alpha(int n);
+int symtest_beta(int n);
+uintptr_t symtest_hidden_addr(void);
+
+static const char *dir;
+
+static void out(const char *name, const char *text)
+{
+	char path[4096];
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/%s", dir, name);
+	f = fopen(path, "we");
+	if (!f || fputs(text, f) < 0 || fclose(f)) {
+		perror(path);
+		exit(1);
+	}
+}
+
+static void *worker(void *arg)
+{
+	(void)arg;
+	pause();
+	return NULL;
+}
+
+int main(int argc, char **argv)
+{
+	void *libc = dlopen("libc.so.6", RTLD_NOW | RTLD_NOLOAD);
+	uintptr_t sc = libc ? (uintptr_t)dlsym(libc, "syscall") : 0;
+	uintptr_t mm = libc ? (uintptr_t)dlsym(libc, "mmap") : 0;
+	uintptr_t a, b;
+	char text[4096], line[64];
+	pthread_t th;
+	int pid = getpid(), tid;
+	char *p, *q;
+
+	if (argc != 2 || !sc || !mm) {
+		fprintf(stderr, "usage: selfsnap DIR\n");
+		return 2;
+	}
+	dir = argv[1];
+	p = mmap(NULL, 65536, PROT_READ | PROT_WRITE,
+		 MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	q = mmap(NULL, 131072, PROT_READ | PROT_WRITE,
+		 MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (p == MAP_FAILED || q == MAP_FAILED)
+		return 1;
+	madvise(p, 65536, MADV_NOHUGEPAGE);
+	madvise(q, 131072, MADV_NOHUGEPAGE);
+	memset(p, 1, 65536);
+	memset(q, 1, 65536);
+	if (pthread_create(&th, NULL, worker, NULL))
+		return 1;
+	pthread_setname_np(th, "selfsnap_worker");
+	tid = pid + 1;	/* shown only; any number will do */
+	a = (uintptr_t)p;
+	b = (uintptr_t)q;
+
+	out("status", "# key value...\nversion 0.1.0\nkernel test\nenabled 1\n"
+	    "depth 4\nprocesses 1\nprocesses_exited 0\nthreads 2\nsites 2\n"
+	    "regions 2\nmemory_bytes 4096\n");
+	snprintf(text, sizeof(text),
+		 "# pid comm state maps unmaps bytes_mapped bytes_unmapped "
+		 "live_regions live_bytes peak_bytes first_ns last_ns\n"
+		 "%d selfsnap live 2 0 196608 0 2 196608 196608 1000 2000\n", pid);
+	out("procs", text);
+	snprintf(text, sizeof(text),
+		 "# pid tid comm maps unmaps bytes_mapped bytes_unmapped\n"
+		 "%d %d selfsnap 1 0 65536 0\n"
+		 "%d %d selfsnap_worker 1 0 131072 0\n", pid, pid, pid, tid);
+	out("threads", text);
+	snprintf(text, sizeof(text),
+		 "# pid site kind maps unmaps bytes_mapped bytes_unmapped "
+		 "live_regions live_bytes peak_bytes first_ns last_ns frames\n"
+		 "%d 1 private 1 0 65536 0 1 65536 65536 1000 2000 "
+		 "0x%lx,0x%lx,0x%lx\n"
+		 "%d 2 private 1 0 131072 0 1 131072 131072 1000 2000 "
+		 "0x%lx,0x%lx\n",
+		 pid, (unsigned long)sc + 0x1d,
+		 (unsigned long)symtest_hidden_addr() + 0x20,
+		 (unsigned long)(uintptr_t)symtest_beta + 0x10,
+		 pid, (unsigned long)mm + 0x10,
+		 (unsigned long)(uintptr_t)symtest_alpha + 0x10);
+	out("sites", text);
+	snprintf(text, sizeof(text), "# pid start end site kind inherited\n"
+		 "%d 0x%lx 0x%lx 1 private 0\n%d 0x%lx 0x%lx 2 private 0\n",
+		 pid, (unsigned long)a, (unsigned long)a + 65536,
+		 pid, (unsigned long)b, (unsigned long)b + 131072);
+	out("regions", text);
+	out("control", "");
+	printf("ready %d\n", pid);
+	fflush(stdout);
+	while (fgets(line, sizeof(line), stdin))
+		;
+	return 0;
+}

@@ -1,0 +1,429 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * test_model.c - sampling (model.c): growth and rates between samples,
+ * the leak-suspect mark after K samples of growth, history across resets
+ * and reused pids, rows of a pid listed twice, sorting and filters, then
+ * one sample of this very process (real /proc): resident bytes from
+ * pagemap, RssAnon, named frames, and the text and JSON output of it.
+ * A fake clock makes the rates exact.
+ */
+#include <dlfcn.h>
+#include <errno.h>
+#include <math.h>
+#include <stdlib.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+#include "check.h"
+#include "model.h"
+#include "output.h"
+
+#define K 3
+
+static char root[] = "/tmp/anontop-model.XXXXXX";
+static double fake_now;
+
+static double fake_clock(void)
+{
+	return fake_now;
+}
+
+static void write_file(const char *name, const char *text)
+{
+	char path[512];
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/%s", root, name);
+	f = fopen(path, "we");
+	if (!f || fputs(text, f) < 0 || fclose(f)) {
+		perror(path);
+		exit(1);
+	}
+}
+
+#define PROCS_H "# pid comm state maps unmaps bytes_mapped bytes_unmapped " \
+	"live_regions live_bytes peak_bytes first_ns last_ns\n"
+#define SITES_H "# pid site kind maps unmaps bytes_mapped bytes_unmapped " \
+	"live_regions live_bytes peak_bytes first_ns last_ns frames\n"
+
+/*
+ * One sample: process 10 with a growing site 1 and a flat site 2 (and
+ * process 11), at fake time @t.
+ */
+static void write_sample(double t, unsigned long maps, unsigned long live,
+			 unsigned long first_ns_11)
+{
+	char procs[1024], sites[1024];
+
+	snprintf(procs, sizeof(procs), PROCS_H
+		 "10 grower live %lu 0 %lu 0 %lu %lu %lu 1 2\n"
+		 "11 other live 1 0 4096 0 1 4096 4096 %lu 2\n",
+		 maps + 1, live + 8192, maps + 1, live + 8192, live + 8192,
+		 first_ns_11);
+	snprintf(sites, sizeof(sites), SITES_H
+		 "10 1 private %lu 0 %lu 0 %lu %lu %lu 1 2 0x1000,0x2000\n"
+		 "10 2 private 1 0 8192 0 1 8192 8192 1 2 0x1000,0x3000\n"
+		 "11 3 brk 1 0 4096 0 1 4096 4096 1 2 0x4000\n"
+		 "12 4 private 1 0 4096 0 1 4096 4096 1 2 0x5000\n",
+		 maps, live, maps, live, live);
+	write_file("procs", procs);
+	write_file("sites", sites);
+	fake_now = t;
+}
+
+static struct site_row *site(struct model *m, unsigned int id)
+{
+	size_t i;
+
+	for (i = 0; i < m->nr_sites; i++)
+		if (m->sites[i].r->id == id)
+			return &m->sites[i];
+	return NULL;
+}
+
+static void test_rates_and_leaks(void)
+{
+	static struct model m;
+	struct proc_row *p;
+	struct site_row *s;
+	char err[512];
+	int i;
+
+	write_file("status", "# key value...\nversion 0.1.0\n");
+	CHECK(model_init(&m, root, "/nonexistent", K) == 0);
+	m.clock = fake_clock;
+
+	write_sample(100, 0, 0, 5);
+	CHECK(model_sample(&m, err, sizeof(err)) == 0);
+	CHECK_U64(m.nr_procs, 2);
+	CHECK_U64(m.nr_sites, 3);	/* pid 12 is not in procs: left out */
+	p = model_find_proc(&m, 10);
+	s = site(&m, 1);
+	CHECK(p && s && !p->have_rates && !s->have_rates && !s->leak);
+	CHECK(p && p->rss_anon == -1);	/* no such /proc */
+
+	/* three samples of growth, two seconds apart: 64 KiB/s */
+	for (i = 1; i <= 3; i++) {
+		write_sample(100 + 2 * i, 2 * i, 131072 * i, 5);
+		CHECK(model_sample(&m, err, sizeof(err)) == 0);
+		p = model_find_proc(&m, 10);
+		s = site(&m, 1);
+		CHECK(p && s && s->have_rates && p->have_rates);
+		if (!p || !s)
+			return;
+		CHECK(fabs(s->growth - 65536) < 1e-6);
+		CHECK(fabs(p->growth - 65536) < 1e-6);
+		CHECK(fabs(s->maps_rate - 1) < 1e-9);
+		CHECK(fabs(p->unmaps_rate) < 1e-9);
+		CHECK_U64(s->streak, i);
+		CHECK(s->leak == (i >= K));
+		CHECK(p->leak == (i >= K));
+		CHECK(!site(&m, 2)->leak && site(&m, 2)->streak == 0);
+		CHECK(fabs(m.interval - 2) < 1e-9);
+	}
+	/* no growth: the mark goes */
+	write_sample(108, 6, 393216, 5);
+	CHECK(model_sample(&m, err, sizeof(err)) == 0);
+	s = site(&m, 1);
+	CHECK(s && s->have_rates && s->growth == 0 && s->streak == 0 && !s->leak);
+
+	/* counters went down (a reset): no rates, history starts again */
+	write_sample(110, 1, 65536, 5);
+	CHECK(model_sample(&m, err, sizeof(err)) == 0);
+	s = site(&m, 1);
+	CHECK(s && !s->have_rates && s->streak == 0);
+	write_sample(112, 2, 131072, 5);
+	CHECK(model_sample(&m, err, sizeof(err)) == 0);
+	s = site(&m, 1);
+	CHECK(s && s->have_rates && s->streak == 1);
+
+	/* pid 11 reused (another first_ns): a new process, no rates */
+	p = model_find_proc(&m, 11);
+	CHECK(p && p->have_rates);
+	write_sample(114, 3, 196608, 77);
+	CHECK(model_sample(&m, err, sizeof(err)) == 0);
+	p = model_find_proc(&m, 11);
+	CHECK(p && !p->have_rates);
+
+	/* model_forget (after writing reset): the next sample has no rates */
+	model_forget(&m);
+	write_sample(116, 4, 262144, 77);
+	CHECK(model_sample(&m, err, sizeof(err)) == 0);
+	s = site(&m, 1);
+	CHECK(s && !s->have_rates && s->streak == 0);
+
+	/* a file that breaks the format: the error names it, rows stay */
+	write_file("sites", "garbage\n");
+	CHECK(model_sample(&m, err, sizeof(err)) == -1);
+	CHECK(strstr(err, "/sites:1: not in the anonstat sites format") != NULL);
+	CHECK(site(&m, 1) != NULL);
+	model_free(&m);
+}
+
+/* a pid listed twice (exited and live again): each row gets its own sites */
+static void test_pid_twice(void)
+{
+	static struct model m;
+	struct proc_row *live = NULL, *old = NULL;
+	char err[512];
+	size_t i;
+
+	write_file("procs", PROCS_H
+		   "20 new live 1 0 4096 0 1 4096 4096 50 60\n"
+		   "21 x live 1 0 4096 0 1 4096 4096 50 60\n"
+		   "20 old exited 2 2 8192 8192 0 0 8192 10 20\n");
+	write_file("sites", SITES_H
+		   "20 7 private 1 0 4096 0 1 4096 4096 50 60 0x1\n"
+		   "21 8 private 1 0 4096 0 1 4096 4096 50 60 0x1\n"
+		   "20 5 private 1 1 4096 4096 0 0 4096 10 20 0x1\n"
+		   "20 6 brk 1 1 4096 4096 0 0 4096 10 20 0x1\n");
+	CHECK(model_init(&m, root, "/nonexistent", K) == 0);
+	CHECK(model_sample(&m, err, sizeof(err)) == 0);
+	for (i = 0; i < m.nr_procs; i++) {
+		if (m.procs[i].r->pid == 20 && m.procs[i].r->exited)
+			old = &m.procs[i];
+		else if (m.procs[i].r->pid == 20)
+			live = &m.procs[i];
+	}
+	CHECK(live && old && model_find_proc(&m, 20) == live);
+	CHECK(live && live->nr_sites == 1 && live->sites[0].r->id == 7);
+	CHECK(old && old->nr_sites == 2 && old->sites[0].r->id == 5);
+	model_free(&m);
+}
+
+static void test_sort_and_filter(void)
+{
+	static const struct {
+		int pid;
+		const char *comm;
+		uint64_t live;
+		double growth;
+		bool rates, exited;
+	} d[] = {
+		{ 30, "beta", 100, 5, true, false },
+		{ 10, "Alpha", 300, -1, true, false },
+		{ 20, "gamma", 200, 0, false, false },
+		{ 40, "alphabet", 300, 50, true, true },
+	};
+	struct proc_rec recs[4];
+	struct proc_row rows[4], *v[4];
+	struct row_filter f = { 0 };
+	int pids[] = { 20, 40 };
+	enum sort_key key;
+	int i;
+
+	memset(recs, 0, sizeof(recs));
+	memset(rows, 0, sizeof(rows));
+	for (i = 0; i < 4; i++) {
+		recs[i].pid = d[i].pid;
+		snprintf(recs[i].comm, sizeof(recs[i].comm), "%s", d[i].comm);
+		recs[i].c.live_bytes = d[i].live;
+		recs[i].exited = d[i].exited;
+		rows[i].r = &recs[i];
+		rows[i].growth = d[i].growth;
+		rows[i].have_rates = d[i].rates;
+		rows[i].rss_anon = i == 2 ? -1 : 1000 * i;
+	}
+#define ORDER(a, b, c, e) (v[0]->r->pid == a && v[1]->r->pid == b &&	\
+			   v[2]->r->pid == c && v[3]->r->pid == e)
+#define SORT(k, rev) do {						\
+	for (i = 0; i < 4; i++)						\
+		v[i] = &rows[i];					\
+	sort_procs(v, 4, k, rev);					\
+} while (0)
+	SORT(SORT_LIVE, false);
+	CHECK(ORDER(10, 40, 20, 30));	/* largest first, ties by pid */
+	SORT(SORT_LIVE, true);
+	CHECK(ORDER(30, 20, 40, 10));
+	SORT(SORT_PID, false);
+	CHECK(ORDER(10, 20, 30, 40));
+	SORT(SORT_COMM, false);
+	CHECK(ORDER(10, 40, 30, 20));	/* "Alpha" < "alphabet" < ... */
+	SORT(SORT_GROWTH, false);
+	CHECK(ORDER(40, 30, 10, 20));	/* unknown growth last */
+	SORT(SORT_STATE, false);
+	CHECK(ORDER(10, 20, 30, 40));	/* live first */
+	SORT(SORT_RSS, false);
+	CHECK(ORDER(40, 10, 30, 20));
+	CHECK(sort_key_parse("growth", &key) == 0 && key == SORT_GROWTH);
+	CHECK(sort_key_parse("RSS", &key) == 0 && key == SORT_RSS);
+	CHECK(sort_key_parse("resident", &key) == 0 && key == SORT_RSS);
+	CHECK(sort_key_parse("id", &key) == 0 && key == SORT_PID);
+	CHECK(sort_key_parse("name", &key) == 0 && key == SORT_COMM);
+	CHECK(sort_key_parse("bogus", &key) == -EINVAL);
+	CHECK_STR(sort_key_name(SORT_UNMAPS), "unmaps");
+
+	CHECK(filter_match(&f, &rows[0]));
+	f.comm = "ALPHA";
+	CHECK(filter_match(&f, &rows[1]) && filter_match(&f, &rows[3]) &&
+	      !filter_match(&f, &rows[0]));
+	f.comm = NULL;
+	f.pids = pids;
+	f.nr_pids = 2;
+	CHECK(!filter_match(&f, &rows[0]) && filter_match(&f, &rows[2]) &&
+	      filter_match(&f, &rows[3]));
+	f.comm = "gam";
+	CHECK(filter_match(&f, &rows[2]) && !filter_match(&f, &rows[3]));
+}
+
+static void test_sort_sites(void)
+{
+	struct site_rec recs[3];
+	struct site_row rows[3], *v[3];
+	struct site_info info[3];
+	int i;
+
+	memset(recs, 0, sizeof(recs));
+	memset(rows, 0, sizeof(rows));
+	memset(info, 0, sizeof(info));
+	for (i = 0; i < 3; i++) {
+		recs[i].id = (unsigned int)i + 1;
+		recs[i].c.live_bytes = 100 * (uint64_t)(3 - i);
+		rows[i].r = &recs[i];
+		rows[i].info = &info[i];
+		rows[i].have_rates = i != 0;
+		rows[i].growth = 10.0 * i;
+		rows[i].streak = (unsigned int)(i == 1 ? 7 : 0);
+		rows[i].resident = i == 2 ? -1 : 50 * i;
+	}
+	snprintf(info[0].name, sizeof(info[0].name), "libz.so!b+0x1");
+	snprintf(info[1].name, sizeof(info[1].name), "liba.so!c+0x1");
+	snprintf(info[2].name, sizeof(info[2].name), "libm.so!a+0x1");
+#define SSORT(k) do {							\
+	for (i = 0; i < 3; i++)						\
+		v[i] = &rows[i];					\
+	sort_sites(v, 3, k, false);					\
+} while (0)
+#define SORDER(a, b, c) (v[0]->r->id == a && v[1]->r->id == b && v[2]->r->id == c)
+	SSORT(SORT_GROWTH);
+	CHECK(SORDER(3, 2, 1));
+	SSORT(SORT_LIVE);
+	CHECK(SORDER(1, 2, 3));
+	SSORT(SORT_LEAK);
+	CHECK(SORDER(2, 1, 3));
+	SSORT(SORT_COMM);
+	CHECK(SORDER(2, 3, 1));
+	SSORT(SORT_RSS);
+	CHECK(SORDER(2, 1, 3));
+}
+
+/* a call site of this process, to be named from the real /proc */
+static volatile int sink;
+
+__attribute__((noinline, used)) static void known_caller(int n)
+{
+	int i;
+
+	for (i = 0; i < n; i++)
+		sink += i * 3 + sink / 7;
+}
+
+static void test_own_process(void)
+{
+	void *libc = dlopen("libc.so.6", RTLD_NOW | RTLD_NOLOAD);
+	uintptr_t sc = libc ? (uintptr_t)dlsym(libc, "syscall") : 0;
+	long pg = sysconf(_SC_PAGESIZE);
+	char *p = mmap(NULL, 16 * pg, PROT_READ | PROT_WRITE,
+		       MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	char text[2048], err[512], *buf = NULL;
+	struct output_opts o = { .sort = SORT_LIVE, .sites = true,
+				 .version = "test" };
+	static struct model m;
+	struct proc_row *row;
+	size_t len = 0;
+	FILE *out;
+	int pid = getpid();
+
+	CHECK(sc && p != MAP_FAILED);
+	if (!sc || p == MAP_FAILED)
+		return;
+	madvise(p, 16 * pg, MADV_NOHUGEPAGE);
+	memset(p + 2 * pg, 1, 5 * pg);
+	snprintf(text, sizeof(text), PROCS_H
+		 "%d test_model live 1 0 %ld 0 1 %ld %ld 1 2\n", pid, 16 * pg,
+		 16 * pg, 16 * pg);
+	write_file("procs", text);
+	snprintf(text, sizeof(text), SITES_H
+		 "%d 9 private 1 0 %ld 0 1 %ld %ld 1 2 0x%lx,0x%lx\n", pid,
+		 16 * pg, 16 * pg, 16 * pg, (unsigned long)sc + 0x1d,
+		 (unsigned long)(uintptr_t)known_caller + 4);
+	write_file("sites", text);
+	snprintf(text, sizeof(text), "# pid start end site kind inherited\n"
+		 "%d 0x%lx 0x%lx 9 private 0\n", pid,
+		 (unsigned long)(uintptr_t)p, (unsigned long)(uintptr_t)p + 16 * pg);
+	write_file("regions", text);
+
+	CHECK(model_init(&m, root, "/proc", K) == 0);
+	m.detail = DETAIL_ALL;
+	CHECK(model_sample(&m, err, sizeof(err)) == 0);
+	row = model_find_proc(&m, pid);
+	CHECK(row && row->detail && row->nr_sites == 1);
+	if (!row || row->nr_sites != 1)
+		goto out;
+	CHECK(row->rss_anon > 0);
+	CHECK_U64(row->sites[0].resident, 5 * pg);
+	CHECK(row->sites[0].info != NULL);
+	if (row->sites[0].info) {
+		struct site_info *info = row->sites[0].info;
+
+		CHECK_STR(info->frames[0].symbol, "syscall");
+		CHECK_STR(info->frames[1].symbol, "known_caller");
+		CHECK_U64(info->frames[1].offset, 4);
+		CHECK(info->name_frame == 1);	/* syscall() is a wrapper */
+		CHECK_STR(info->name, "test_model!known_caller+0x4");
+	}
+
+	out = open_memstream(&buf, &len);
+	CHECK(output_text(out, &m, &o) == 0);
+	fclose(out);
+	CHECK(strstr(buf, "test_model!known_caller+0x4") != NULL);
+	CHECK(strstr(buf, "sites of ") != NULL);
+	free(buf);
+	buf = NULL;
+	out = open_memstream(&buf, &len);
+	CHECK(output_json(out, &m, &o) == 0);
+	fclose(out);
+	CHECK(strstr(buf, "\"symbol\":\"known_caller\",\"offset\":4}") != NULL);
+	CHECK(strstr(buf, "\"resident_bytes\":") != NULL);
+	CHECK(len > 0 && buf[len - 1] == '\n' && !strchr(buf, '\n')[1]);
+	free(buf);
+	known_caller(0);
+out:
+	model_free(&m);
+	munmap(p, 16 * pg);
+}
+
+/* names are bytes; JSON strings must be valid UTF-8 */
+static void test_json_string(void)
+{
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *out = open_memstream(&buf, &len);
+
+	json_string(out, "a\"b\\c\001\t\303\251\377\303");
+	fclose(out);
+	CHECK_STR(buf, "\"a\\\"b\\\\c\\u0001\\u0009\303\251\\u00ff\\u00c3\"");
+	free(buf);
+}
+
+int main(void)
+{
+	char cmd[128];
+	int ret;
+
+	if (!mkdtemp(root)) {
+		perror("mkdtemp");
+		return 1;
+	}
+	test_rates_and_leaks();
+	test_pid_twice();
+	test_sort_and_filter();
+	test_sort_sites();
+	test_own_process();
+	test_json_string();
+	ret = check_report("test_model");
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", root);
+	if (system(cmd) != 0)
+		fprintf(stderr, "test_model: could not remove %s\n", root);
+	return ret;
+}

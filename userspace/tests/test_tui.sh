@@ -1,0 +1,228 @@
+#!/bin/sh
+# SPDX-License-Identifier: GPL-2.0
+# test_tui.sh ANONTOP SELFSNAP - the interactive view under tmux (a private
+# tmux server; send-keys, capture-pane): against the fixture snapshot,
+# navigate, open a process's call sites and go back, sort, filter by pid
+# and name, threads, help, delay, pause, reset (after confirmation, into a
+# copy of the fixture), quit; then a live process's own fixture (selfsnap)
+# for named frames and resident bytes in the site and detail views.  After
+# q, SIGTERM and SIGSEGV the shell's terminal must be as before (canonical
+# mode, echo, the main screen).  Ends with "test_tui: N passed, N failed".
+# TUI_CAPTURE=FILE keeps a capture of the site view.
+set -u
+anontop=$(cd "$(dirname "$1")" && pwd)/$(basename "$1")
+selfsnap=$(cd "$(dirname "$2")" && pwd)/$(basename "$2")
+dir=$(cd "$(dirname "$0")" && pwd)
+tmp=$(mktemp -d)
+sock=anontop-test-$$
+pass=0 fail=0
+T() { tmux -u -L "$sock" "$@"; }
+cleanup() {
+	T kill-server 2>/dev/null
+	[ -n "${snap_pid:-}" ] && kill "$snap_pid" 2>/dev/null
+	rm -rf "$tmp"
+}
+trap cleanup EXIT
+check() {
+	name=$1
+	shift
+	if "$@"; then
+		pass=$((pass + 1))
+	else
+		fail=$((fail + 1))
+		echo "FAIL: $name" >&2
+		screen | sed 's/^/    | /' >&2
+	fi
+}
+screen() { T capture-pane -p -t t; }
+has() { screen | grep -qF -- "$1"; }
+hasre() { screen | grep -qE -- "$1"; }
+# wait_for TEXT: up to 5 s for TEXT on the screen
+wait_for() {
+	i=0
+	while [ $i -lt 50 ]; do
+		has "$1" && return 0
+		sleep 0.1
+		i=$((i + 1))
+	done
+	return 1
+}
+keys() { T send-keys -t t "$@"; sleep 0.3; }
+# pids of the process rows on the screen, in order
+rows() { screen | awk '/^ +PID COMM/ { on = 1; next }
+	on && $1 ~ /^[0-9]+$/ { printf "%s ", $1 }'; }
+# the terminal modes of the shell in the pane
+tty_modes() {
+	keys "stty -a | tr ' ;' '\\n\\n' | grep -E '^-?(icanon|echo|isig)\$' | tr '\\n' ' '; echo MODES" Enter
+	wait_for "MODES" >/dev/null
+	screen | grep -E '^-?(icanon|echo|isig).* MODES$' | tail -n 1 |
+		sed 's/ *MODES$//'
+	keys clear Enter
+}
+# start ARGS...: anontop in the pane, its pid in $tmp/pid
+start() {
+	rm -f "$tmp/pid"
+	keys "clear; sh -c 'echo \$\$ >$tmp/pid; exec $anontop $*'; echo EXIT=\$?" Enter
+}
+
+command -v tmux >/dev/null || { echo "test_tui: tmux not installed"; echo "test_tui: 0 passed, 1 failed"; exit 1; }
+cp -r "$dir/fixtures/snap" "$tmp/root"
+: >"$tmp/root/control"
+T -f /dev/null new-session -d -s t -x 120 -y 40 "env -i PATH=$PATH TERM=screen HOME=$tmp PS1='$ ' sh"
+sleep 0.3
+before=$(tty_modes)
+check "shell modes" [ "$before" = "isig icanon echo" ]
+
+start --root "$tmp/root" --proc "$tmp/noproc" -d 0.3
+check "starts" wait_for "Processes (4 shown)"
+check "header: module" has "anonstat 0.1.0 on 6.1.0-56-amd64 - enabled, depth 4 - every 0.3 s"
+check "header: totals" has "Processes: 4 (1 exited)  Sites: 7  Regions: 47  Live: 8.5 MiB"
+check "header: counters" has "Untracked: 8.0 KiB  Drops: 2  Probe misses: 0  Sort: live"
+check "column header" hasre '^ +PID COMM +STATE +LIVE REGIONS +GROWTH/s +MAPS/s UNMAPS/s +PEAK +RSSANON'
+check "sorted by live" [ "$(rows)" = "4101 4103 4102 4099 " ]
+check "second sample: growth 0" hasre '^ +4101 ucx_leak +live +6\.5 MiB +44 +0 B +0\.0 +0\.0 +6\.5 MiB +-'
+check "name with a space" hasre '^ +4103 my prog +live'
+check "footer" has "Enter:open Esc:back t:threads"
+
+# Down Down Enter: the third row (4102); Esc back
+keys Down Down Enter
+check "enter opens sites" wait_for "Call sites of 4102 worker (2)"
+check "site rows" hasre '^ +14 private +16\.0 KiB +2 +0 B +1 +0 +- +0x7f0000001300'
+check "frame pane" has "Frames of site 14 (Enter: details)"
+keys Enter
+check "site details" wait_for "Site 14 of 4102 - Esc: back"
+check "detail counters" has "live        16.0 KiB in 2 regions, peak 16.0 KiB"
+keys Escape
+check "esc: back to sites" wait_for "Call sites of 4102 worker"
+keys Left
+check "left: back to processes" wait_for "Processes (4 shown)"
+keys Enter
+check "selection kept" wait_for "Call sites of 4102 worker"
+keys Escape
+
+# sort: > next column, < previous, s next, R reverse
+keys ">"
+check "> sorts by regions" wait_for "Sort: regions"
+check "regions order" [ "$(rows)" = "4101 4102 4103 4099 " ]
+keys "<" "<"
+check "< < sorts by state" wait_for "Sort: state"
+check "state order" [ "$(rows)" = "4101 4102 4103 4099 " ]
+keys "<"
+check "< sorts by comm" wait_for "Sort: comm"
+check "comm order" [ "$(rows)" = "4103 4099 4101 4102 " ]
+keys R
+check "R reverses" wait_for "Sort: comm (reversed)"
+check "reversed order" [ "$(rows)" = "4102 4101 4099 4103 " ]
+keys R s s
+check "s s: peak" wait_for "Sort: live"
+
+# filters
+keys / p r o g Enter
+check "name filter" wait_for "Processes (1 shown)"
+check "name filter row" [ "$(rows)" = "4103 " ]
+check "filter shown" has "Filter: name 'prog'"
+keys / BSpace BSpace BSpace BSpace Enter
+check "name filter cleared" wait_for "Processes (4 shown)"
+keys p 4 1 0 2 , 4 0 9 9 Enter
+check "pid filter" wait_for "Processes (2 shown)"
+check "pid filter rows" [ "$(rows)" = "4102 4099 " ]
+keys p BSpace BSpace BSpace BSpace BSpace BSpace BSpace BSpace BSpace Enter
+check "pid filter cleared" wait_for "Processes (4 shown)"
+
+# threads of the selected process (Home: the first row, 4101)
+keys Home t
+check "threads view" wait_for "Threads of 4101 (2)"
+check "thread names" hasre '^ +4105 ucx_progress +80 +40 +12\.5 MiB +10\.0 MiB'
+keys Escape
+check "back from threads" wait_for "Processes (4 shown)"
+keys End
+keys Enter
+check "End: last row" wait_for "Call sites of 4099 shortlived (1), exited"
+keys Escape Home NPage Enter
+check "PgDn: a page down (the last row)" wait_for "Call sites of 4099 shortlived"
+keys Escape PPage Enter
+check "PgUp: a page up (the first row)" wait_for "Call sites of 4101 ucx_leak"
+keys Escape
+
+keys h
+check "help" wait_for "Up/Down k/j   move"
+keys x
+check "help closes" wait_for "Processes (4 shown)"
+keys d BSpace BSpace BSpace 2 . 5 Enter
+check "delay" wait_for "every 2.5 s"
+keys Space
+check "pause" wait_for "PAUSED"
+keys Space
+check "resume" sh -c "sleep 0.3; ! tmux -L $sock capture-pane -p -t t | grep -q PAUSED"
+
+# reset: asks first
+keys r
+check "reset asks" wait_for "Reset all anonstat counters (writes 'reset' to control)? [y/N]"
+keys n Enter
+check "reset declined" wait_for "not reset"
+check "control untouched" [ ! -s "$tmp/root/control" ]
+keys r y Enter
+check "reset done" wait_for "counters reset"
+check "reset written" [ "$(cat "$tmp/root/control")" = reset ]
+
+keys q
+check "q quits, exit 0" wait_for "EXIT=0"
+check "anontop's screen gone" sh -c "! tmux -L $sock capture-pane -p -t t | grep -q 'Processes ('"
+check "terminal restored after q" [ "$(tty_modes)" = "$before" ]
+
+# SIGTERM and SIGSEGV: the terminal comes back, the signal is the status
+for sig in TERM:15 SEGV:11; do
+	num=${sig#*:}
+	sig=${sig%:*}
+	start --root "$tmp/root" --proc "$tmp/noproc"
+	wait_for "Processes (4 shown)" >/dev/null
+	kill -$sig "$(cat "$tmp/pid")"
+	want=$((128 + num))
+	check "SIG$sig: exit $want" wait_for "EXIT=$want"
+	check "SIG$sig: terminal restored" [ "$(tty_modes)" = "$before" ]
+done
+
+# an error: the message line says what is wrong, the view stays up
+start --root "$tmp/missing"
+check "error line" wait_for "$tmp/missing/status: No such file or directory (errno 2)"
+keys q
+check "quits after error" wait_for "EXIT=0"
+
+# a live process: names, resident bytes, RssAnon, threads
+mkdir "$tmp/self"
+mkfifo "$tmp/self.in"
+"$selfsnap" "$tmp/self" <"$tmp/self.in" >"$tmp/self.out" &
+snap_pid=$!
+exec 3>"$tmp/self.in"
+i=0
+while [ ! -s "$tmp/self.out" ] && [ $i -lt 50 ]; do sleep 0.1; i=$((i + 1)); done
+start --root "$tmp/self" -d 0.3
+check "live process" wait_for "selfsnap"
+check "RssAnon shown" hasre "^ +$snap_pid selfsnap +live +192\\.0 KiB +2 .* [0-9.]+ [KM]iB\$"
+keys Enter
+check "named sites" wait_for "libsymtest.so!symtest_hidden+0x20"
+check "site row: resident" hasre '^ +1 private +64\.0 KiB +1 +0 B +1 +0 +64\.0 KiB +libsymtest\.so!symtest_hidden\+0x20'
+check "site row: half resident" hasre '^ +2 private +128\.0 KiB +1 +0 B +1 +0 +64\.0 KiB +libsymtest\.so!symtest_alpha\+0x10'
+check "pane: first site" has "Frames of site 2 (Enter: details)"
+check "pane: mmap() wrapper" hasre '#0 +0x[0-9a-f]{16} +libc\.so\.6!(__)?mmap(64)?\+0x10 +/.*libc\.so\.6$'
+check "pane: its caller names the site" hasre '#1 +0x[0-9a-f]{16} +libsymtest\.so!symtest_alpha\+0x10  <- site name +/.*/libsymtest'
+keys Down
+check "pane follows the selection" wait_for "Frames of site 1 "
+check "pane: frame 0 in syscall()" hasre '#0 +0x[0-9a-f]{16} +libc\.so\.6!syscall\+0x1d +/.*libc\.so\.6$'
+check "pane: site name marked" hasre '#1 +0x[0-9a-f]{16} +libsymtest\.so!symtest_hidden\+0x20  <- site name +/.*/libsymtest'
+check "pane: frame 2" hasre '#2 +0x[0-9a-f]{16} +libsymtest\.so!symtest_beta\+0x10 +/.*/libsymtest'
+[ -n "${TUI_CAPTURE:-}" ] && screen >"$TUI_CAPTURE"
+keys Enter
+check "detail: name" wait_for "name        libsymtest.so!symtest_hidden+0x20"
+check "detail: resident" has "resident    64.0 KiB"
+[ -n "${TUI_CAPTURE:-}" ] && screen >"$TUI_CAPTURE.detail"
+keys Escape Escape t
+check "threads: names" wait_for "selfsnap_worker"
+keys q
+check "quits" wait_for "EXIT=0"
+exec 3>&-
+wait "$snap_pid"
+snap_pid=
+
+echo "test_tui: $pass passed, $fail failed"
+[ "$fail" -eq 0 ]
