@@ -155,10 +155,13 @@ static int set_enabled(bool on)
 {
 	if (on == READ_ONCE(anonstat_enabled))
 		return 0;
-	if (on)
-		drop_everything();	/* releases were not followed meanwhile */
-	anonstat_probes_arm(on);
-	WRITE_ONCE(anonstat_enabled, on);
+	if (!on) {
+		WRITE_ONCE(anonstat_enabled, false);
+		return 0;
+	}
+	/* releases were not followed meanwhile: start again from nothing */
+	drop_everything();
+	WRITE_ONCE(anonstat_enabled, true);
 	return 0;
 }
 

@@ -11,8 +11,7 @@
  * wake_up_new_task every forked child before it first runs.
  *
  * Locking: the table is written only by anonstat_probes_register() and
- * anonstat_probes_unregister() (module init/exit) and by
- * anonstat_probes_arm() (under the control mutex).  Handlers and the status
+ * anonstat_probes_unregister() (module init/exit).  Handlers and the status
  * reader touch only the atomic hit counters and the kprobe core's nmissed
  * fields.  unregister_k(ret)probe() waits for running handlers, so none of
  * this code runs after anonstat_probes_unregister() returns; a kretprobe
@@ -124,9 +123,18 @@ static struct anonstat_probe anonstat_probe_table[NR_PROBES] = {
 	},
 };
 
-static void hit(unsigned int probe)
+/*
+ * Count a hit; false when accounting is disabled.  "disable" does not
+ * disarm the probes: patching the probed code while other CPUs run it,
+ * over and over, crashed the guest kernels under emulation, so the
+ * probes stay armed from load to unload and only their handlers stop.
+ */
+static bool hit(unsigned int probe)
 {
+	if (!READ_ONCE(anonstat_enabled))
+		return false;
 	atomic64_inc(&anonstat_probe_table[probe].hits);
+	return true;
 }
 
 static void capture(struct anonstat_callsite *cs)
@@ -171,8 +179,7 @@ static int mmap_entry(struct kretprobe_instance *ri, struct pt_regs *regs)
 	struct pt_regs *u = current_pt_regs();
 	unsigned long addr = u->di, flags = u->r10, len;
 
-	hit(PROBE_MMAP);
-	if (!current->mm)
+	if (!hit(PROBE_MMAP) || !current->mm)
 		return 1;
 	len = mmap_length(flags, u->si);
 	if (!len)
@@ -203,8 +210,7 @@ static int munmap_pre(struct kprobe *kp, struct pt_regs *regs)
 	struct pt_regs *u = current_pt_regs();
 	unsigned long addr = u->di, len = PAGE_ALIGN(u->si);
 
-	hit(PROBE_MUNMAP);
-	if (current->mm && user_range_ok(addr, len))
+	if (hit(PROBE_MUNMAP) && current->mm && user_range_ok(addr, len))
 		anonstat_track_release(addr, len, ANONSTAT_UNTRACKED_MUNMAP);
 	return 0;
 }
@@ -236,8 +242,7 @@ static int mremap_entry(struct kretprobe_instance *ri, struct pt_regs *regs)
 	struct anonstat_mremap_call *call = (void *)ri->data;
 	struct pt_regs *u = current_pt_regs();
 
-	hit(PROBE_MREMAP);
-	if (!current->mm)
+	if (!hit(PROBE_MREMAP) || !current->mm)
 		return 1;
 	call->addr = u->di;
 	call->old_len = u->si;
@@ -266,8 +271,7 @@ static int brk_entry(struct kretprobe_instance *ri, struct pt_regs *regs)
 	unsigned long new_brk = current_pt_regs()->di;
 	unsigned long old_top, new_top;
 
-	hit(PROBE_BRK);
-	if (!mm || new_brk < READ_ONCE(mm->start_brk) ||
+	if (!hit(PROBE_BRK) || !mm || new_brk < READ_ONCE(mm->start_brk) ||
 	    new_brk > TASK_SIZE_MAX - PAGE_SIZE)
 		return 1;
 	call->old_brk = READ_ONCE(mm->brk);
@@ -299,8 +303,8 @@ static int brk_return(struct kretprobe_instance *ri, struct pt_regs *regs)
 
 static int exit_mmap_pre(struct kprobe *kp, struct pt_regs *regs)
 {
-	hit(PROBE_EXIT_MMAP);
-	anonstat_track_exit_mmap((struct mm_struct *)regs->di);
+	if (hit(PROBE_EXIT_MMAP))
+		anonstat_track_exit_mmap((struct mm_struct *)regs->di);
 	return 0;
 }
 
@@ -308,9 +312,9 @@ static int new_task_pre(struct kprobe *kp, struct pt_regs *regs)
 {
 	struct task_struct *child = (struct task_struct *)regs->di;
 
-	hit(PROBE_NEW_TASK);
 	/* a process of its own (not a thread, not CLONE_VM) of a user task */
-	if (child->mm && current->mm && child->mm != current->mm)
+	if (hit(PROBE_NEW_TASK) && child->mm && current->mm &&
+	    child->mm != current->mm)
 		anonstat_track_fork(child);
 	return 0;
 }
@@ -333,22 +337,20 @@ static unsigned long probe_missed(const struct anonstat_probe *p)
 }
 
 /*
- * The order probes are armed in: everything that takes regions out before
- * what puts them in, so that no region is made whose release is not seen.
- * Disarming goes the other way.
+ * The order probes are registered in: everything that takes regions out
+ * before what puts them in, so that no region is made whose release is
+ * not seen.  Unregistering goes the other way.
  */
-static const unsigned int arm_order[NR_PROBES] = {
+static const unsigned int register_order[NR_PROBES] = {
 	PROBE_MUNMAP, PROBE_EXIT_MMAP, PROBE_NEW_TASK, PROBE_MREMAP, PROBE_BRK,
 	PROBE_MMAP,
 };
 
-/* Registered disarmed; anonstat_probes_arm() arms them in arm_order. */
 static int probe_register(struct anonstat_probe *p)
 {
 	struct kprobe *kp = probe_kprobe(p);
 
 	kp->symbol_name = p->symbol;
-	kp->flags |= KPROBE_FLAG_DISABLED;
 	if (p->is_kretprobe) {
 		p->krp.maxactive = max_t(int, KRETPROBE_INSTANCES_MIN,
 					 KRETPROBE_INSTANCES_PER_CPU *
@@ -375,10 +377,11 @@ static void probe_unregister(struct anonstat_probe *p)
  */
 int anonstat_probes_register(void)
 {
-	struct anonstat_probe *p;
-	int ret;
+	int i, ret;
 
-	for (p = anonstat_probe_table; p < anonstat_probe_table + NR_PROBES; p++) {
+	for (i = 0; i < NR_PROBES; i++) {
+		struct anonstat_probe *p = &anonstat_probe_table[register_order[i]];
+
 		atomic64_set(&p->hits, 0);
 		ret = probe_register(p);
 		if (ret) {
@@ -390,35 +393,15 @@ int anonstat_probes_register(void)
 		}
 		p->attached = true;
 	}
-	if (READ_ONCE(anonstat_enabled))
-		anonstat_probes_arm(true);
 	return 0;
 }
 
 void anonstat_probes_unregister(void)
 {
-	struct anonstat_probe *p;
-
-	for (p = anonstat_probe_table; p < anonstat_probe_table + NR_PROBES; p++)
-		probe_unregister(p);
-}
-
-/* Arm or disarm every probe (load, control "enable"/"disable"). */
-void anonstat_probes_arm(bool on)
-{
 	int i;
 
-	for (i = 0; i < NR_PROBES; i++) {
-		struct anonstat_probe *p;
-
-		p = &anonstat_probe_table[arm_order[on ? i : NR_PROBES - 1 - i]];
-		if (!p->attached)
-			continue;
-		if (on)
-			enable_kprobe(probe_kprobe(p));
-		else
-			disable_kprobe(probe_kprobe(p));
-	}
+	for (i = NR_PROBES - 1; i >= 0; i--)
+		probe_unregister(&anonstat_probe_table[register_order[i]]);
 }
 
 void anonstat_probes_show(struct seq_file *m)
