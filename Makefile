@@ -3,6 +3,8 @@
 #
 #   make              anonstat.ko against $(KDIR) and the userspace tools
 #   make check        host unit tests + the guest suite on every VM kernel
+#   make check-stress the reliability campaign (tests/stress/) on every VM
+#                     kernel and on a lockdep+KASAN+kmemleak 6.1 kernel
 #   make demo         boot a VM, load the module, show what it sees
 #   make clean        back to the tree as checked out
 #
@@ -12,8 +14,8 @@
 KDIR ?= /lib/modules/$(shell uname -r)/build
 KERNELS ?= 5.10 6.1 6.12 7.2
 
-.PHONY: all module userspace guest-programs check check-host check-vm \
-	demo clean help
+.PHONY: all module userspace guest-programs stress-programs check \
+	check-host check-vm check-stress demo clean help
 
 all: module userspace
 
@@ -30,6 +32,9 @@ userspace:
 guest-programs:
 	$(MAKE) -C tests/guest
 
+stress-programs:
+	$(MAKE) -C tests/stress
+
 check: userspace guest-programs
 	tests/run-all $(KERNELS)
 
@@ -38,6 +43,9 @@ check-host: userspace
 
 check-vm: userspace guest-programs
 	tests/run-all --no-host $(KERNELS)
+
+check-stress: userspace guest-programs stress-programs
+	tests/stress/run $(KERNELS) 6.1-debug
 
 demo: userspace guest-programs
 	tests/vm/demo
@@ -49,6 +57,7 @@ clean:
 	rm -rf .tmp_versions
 	$(MAKE) -C userspace clean
 	$(MAKE) -C tests/guest clean
+	$(MAKE) -C tests/stress clean
 
 help:
 	@sed -n '2,12p' Makefile
