@@ -6,6 +6,8 @@
 #   make check-stress the reliability campaign (tests/stress/) on every VM
 #                     kernel and on a lockdep+KASAN+kmemleak 6.1 kernel
 #   make demo         boot a VM, load the module, show what it sees
+#   make bench        guest benchmarks vs bpftrace -> bench/RESULTS.md
+#                     (needs bpftrace)
 #   make clean        back to the tree as checked out
 #
 # KDIR is the kernel build tree; on a host that has no headers for the
@@ -13,9 +15,10 @@
 
 KDIR ?= /lib/modules/$(shell uname -r)/build
 KERNELS ?= 5.10 6.1 6.12 7.2
+BENCH_KERNELS ?= 6.1 7.2
 
 .PHONY: all module userspace guest-programs stress-programs check \
-	check-host check-vm check-stress demo clean help
+	check-host check-vm check-stress bench demo clean help
 
 all: module userspace
 
@@ -47,6 +50,9 @@ check-vm: userspace guest-programs
 check-stress: userspace guest-programs stress-programs
 	tests/stress/run $(KERNELS) 6.1-debug
 
+bench: userspace
+	bench/run $(BENCH_KERNELS)
+
 demo: userspace guest-programs
 	tests/vm/demo
 
@@ -58,6 +64,7 @@ clean:
 	$(MAKE) -C userspace clean
 	$(MAKE) -C tests/guest clean
 	$(MAKE) -C tests/stress clean
+	$(MAKE) -C bench clean
 
 help:
-	@sed -n '2,12p' Makefile
+	@sed -n '2,15p' Makefile
