@@ -305,6 +305,7 @@ struct anonstat_mremap_call {
 int anonstat_probes_register(void);
 void anonstat_probes_unregister(void);
 void anonstat_probes_show(struct seq_file *m);
+void anonstat_probes_arm(bool on);
 
 /* debugfs.c */
 int anonstat_debugfs_init(void);

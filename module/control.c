@@ -157,11 +157,13 @@ static int set_enabled(bool on)
 		return 0;
 	if (!on) {
 		WRITE_ONCE(anonstat_enabled, false);
+		anonstat_probes_arm(false);
 		return 0;
 	}
 	/* releases were not followed meanwhile: start again from nothing */
 	drop_everything();
 	WRITE_ONCE(anonstat_enabled, true);
+	anonstat_probes_arm(true);
 	return 0;
 }
 

@@ -11,7 +11,8 @@
  * wake_up_new_task every forked child before it first runs.
  *
  * Locking: the table is written only by anonstat_probes_register() and
- * anonstat_probes_unregister() (module init/exit).  Handlers and the status
+ * anonstat_probes_unregister() (module init/exit) and armed or disarmed by
+ * anonstat_probes_arm() under the control mutex.  Handlers and the status
  * reader touch only the atomic hit counters and the kprobe core's nmissed
  * fields.  unregister_k(ret)probe() waits for running handlers, so none of
  * this code runs after anonstat_probes_unregister() returns; a kretprobe
@@ -124,10 +125,8 @@ static struct anonstat_probe anonstat_probe_table[NR_PROBES] = {
 };
 
 /*
- * Count a hit; false when accounting is disabled.  "disable" does not
- * disarm the probes: patching the probed code while other CPUs run it,
- * over and over, crashed the guest kernels under emulation, so the
- * probes stay armed from load to unload and only their handlers stop.
+ * Count a hit; false when accounting is disabled (a handler can still run
+ * for a moment after "disable" while the probes are being disarmed).
  */
 static bool hit(unsigned int probe)
 {
@@ -351,6 +350,8 @@ static int probe_register(struct anonstat_probe *p)
 	struct kprobe *kp = probe_kprobe(p);
 
 	kp->symbol_name = p->symbol;
+	if (!READ_ONCE(anonstat_enabled))
+		kp->flags |= KPROBE_FLAG_DISABLED;
 	if (p->is_kretprobe) {
 		p->krp.maxactive = max_t(int, KRETPROBE_INSTANCES_MIN,
 					 KRETPROBE_INSTANCES_PER_CPU *
@@ -394,6 +395,28 @@ int anonstat_probes_register(void)
 		p->attached = true;
 	}
 	return 0;
+}
+
+/*
+ * Arm or disarm the registered probes (control "enable"/"disable"): armed
+ * release side first, disarmed in the other order, for the same reason as
+ * register_order.  Disarmed probes cost the probed functions nothing.
+ */
+void anonstat_probes_arm(bool on)
+{
+	int i;
+
+	for (i = 0; i < NR_PROBES; i++) {
+		struct anonstat_probe *p;
+
+		p = &anonstat_probe_table[register_order[on ? i : NR_PROBES - 1 - i]];
+		if (!p->attached)
+			continue;
+		if (on)
+			enable_kprobe(probe_kprobe(p));
+		else
+			disable_kprobe(probe_kprobe(p));
+	}
 }
 
 void anonstat_probes_unregister(void)
