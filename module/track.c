@@ -583,6 +583,22 @@ static void restore_all(struct anonstat_proc *proc, struct anonstat_pieces *p)
 	anonstat_pieces_init(p);
 }
 
+/* A new region [start, end) of @site made by this call, counted as a map. */
+static void map_copy(struct anonstat_proc *proc, struct anonstat_thread *t,
+		     struct anonstat_site *site, unsigned long start,
+		     unsigned long end, u64 now)
+{
+	struct anonstat_region *copy = anonstat_region_alloc();
+
+	if (!copy)
+		return;
+	copy->start = start;
+	copy->end = end;
+	copy->site = site;
+	insert_region(proc, copy);
+	account_map(proc, site, t, end - start, now);
+}
+
 /* New regions at @base for copies of the pieces (MREMAP_DONTUNMAP). */
 static void copy_pieces(struct anonstat_proc *proc, struct anonstat_thread *t,
 			const struct anonstat_pieces *p, unsigned long from,
@@ -590,17 +606,9 @@ static void copy_pieces(struct anonstat_proc *proc, struct anonstat_thread *t,
 {
 	const struct anonstat_region *r;
 
-	for (r = p->first; r; r = r->next) {
-		struct anonstat_region *copy = anonstat_region_alloc();
-
-		if (!copy)
-			continue;
-		copy->start = base + (r->start - from);
-		copy->end = base + (r->end - from);
-		copy->site = r->site;
-		insert_region(proc, copy);
-		account_map(proc, r->site, t, copy->end - copy->start, now);
-	}
+	for (r = p->first; r; r = r->next)
+		map_copy(proc, t, r->site, base + (r->start - from),
+			 base + (r->end - from), now);
 }
 
 /*
@@ -672,18 +680,10 @@ static bool dup_region(struct anonstat_proc *proc, struct anonstat_thread *t,
 		       u64 now)
 {
 	struct anonstat_region *r = anonstat_region_first(proc, call->addr);
-	struct anonstat_region *copy;
 
 	if (!r || r->start > call->addr)
 		return false;
-	copy = anonstat_region_alloc();
-	if (copy) {
-		copy->start = base;
-		copy->end = base + call->new_len;
-		copy->site = r->site;
-		insert_region(proc, copy);
-		account_map(proc, r->site, t, call->new_len, now);
-	}
+	map_copy(proc, t, r->site, base, base + call->new_len, now);
 	return true;
 }
 
