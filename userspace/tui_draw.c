@@ -210,6 +210,9 @@ static void frame_line(char *buf, size_t size, const struct site_row *s,
 {
 	const struct sym_frame *f = s->info ? &s->info->frames[i] : NULL;
 	char name[512], col[600];
+	const char *mod;
+	size_t len;
+	int n, room;
 
 	if (f)
 		sym_format(f, name, sizeof(name));
@@ -217,8 +220,22 @@ static void frame_line(char *buf, size_t size, const struct site_row *s,
 		snprintf(name, sizeof(name), "0x%" PRIx64, s->r->frames[i]);
 	snprintf(col, sizeof(col), "%s%s", name,
 		 s->info && (int)i == s->info->name_frame ? "  <- site name" : "");
-	snprintf(buf, size, "  #%-2u 0x%016" PRIx64 "  %-52s %s", i,
-		 s->r->frames[i], col, f && f->module ? f->module : "");
+	n = snprintf(buf, size, "  #%-2u 0x%016" PRIx64 "  %-52s ", i,
+		     s->r->frames[i], col);
+	if (!f || !f->module || n < 0 || (size_t)n >= size)
+		return;
+	/*
+	 * The object's path ends the line.  When it does not fit, keep its
+	 * end (the file name) and elide the front, as "...tests/libx.so".
+	 */
+	mod = f->module;
+	len = strlen(mod);
+	room = COLS - n;
+	if (room > 8 && len > (size_t)room)
+		snprintf(buf + n, size - (size_t)n, "...%s",
+			 mod + len - (size_t)(room - 3));
+	else
+		snprintf(buf + n, size - (size_t)n, "%s", mod);
 }
 
 static void draw_pane(const struct site_row *s, int y, int height)
