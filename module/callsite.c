@@ -20,13 +20,17 @@
  * bytes decode as a call instruction (call rel32, or call through a
  * register or memory operand).  That needs no VMA lookup and no lock, and
  * it is deterministic, so the same call path always gives the same site.
- * User memory is read with copy_from_user_nofault(): a page that is not
- * present ends the walk instead of faulting.
+ * User memory is read in one user access section for the whole walk
+ * (user_access_begin() ... user_access_end(), with page faults disabled):
+ * a page that is not present ends the walk instead of faulting.  Nothing
+ * inside the section may call a function (objtool checks it), so the
+ * helpers it uses are always inlined.
  *
  * Locking: none; everything is on the stack of the caller.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
+#include <linux/nospec.h>
 #include <linux/ptrace.h>
 #include <linux/sched/task_stack.h>
 #include <linux/sizes.h>
@@ -37,81 +41,133 @@
 #define SCAN_WORDS	4		/* words at sp searched for frame 1 */
 #define MAX_STACK_SPAN	SZ_8M		/* frame pointers beyond sp + this stop the walk */
 
-/* Read user memory without sleeping; a page that is not there fails. */
-static bool read_user(void *dst, unsigned long src, size_t size)
+/*
+ * Inside the open user access section: read the word at user address
+ * @addr; false when the address is not user space or its page is not
+ * there.  The address is checked as access_ok() would, and clamped, so that
+ * a mispredicted check reads nothing of the kernel.
+ */
+static __always_inline bool get_word(u64 *dst, unsigned long addr)
 {
-	return !copy_from_user_nofault(dst, (const void __user *)src, size);
+	/* in a register: array_index_nospec() cannot compare with a 64-bit constant */
+	unsigned long end = TASK_SIZE_MAX - sizeof(u64) + 1;
+
+	OPTIMIZER_HIDE_VAR(end);
+	if (addr >= end)
+		return false;
+	addr = array_index_nospec(addr, end);
+	unsafe_get_user(*dst, (const u64 __user *)addr, fault);
+	return true;
+fault:
+	return false;
 }
 
-/* Do the bytes before @addr decode as the end of a call instruction? */
-static bool after_call_insn(unsigned long addr)
-{
-	u8 c[8];	/* c[7] is the byte just before @addr */
+/* Byte @i of the 8 bytes @w read from memory; no array, see walk(). */
+#define BYTE(w, i)	((u8)((w) >> (8 * (i))))
 
-	if (addr < sizeof(c) || addr >= TASK_SIZE_MAX)
-		return false;
-	if (!read_user(c, addr - sizeof(c), sizeof(c)))
-		return false;
+/* Do the 8 bytes @w (in memory order) end with a call instruction? */
+static __always_inline bool is_call_end(u64 w)
+{
+	u8 b2 = BYTE(w, 2), b3 = BYTE(w, 3), b6 = BYTE(w, 6), b7 = BYTE(w, 7);
+
 	/* e8 rel32 */
-	if (c[3] == 0xe8)
+	if (b3 == 0xe8)
 		return true;
 	/* ff /2 with modrm 11 (register) or 00 (memory, no displacement) */
-	if (c[6] == 0xff && ((c[7] & 0xf8) == 0xd0 ||
-			     ((c[7] & 0xf8) == 0x10 && (c[7] & 7) != 4 &&
-			      (c[7] & 7) != 5)))
+	if (b6 == 0xff && ((b7 & 0xf8) == 0xd0 ||
+			   ((b7 & 0xf8) == 0x10 && (b7 & 7) != 4 &&
+			    (b7 & 7) != 5)))
 		return true;
 	/* ff /2 disp8, without and with SIB */
-	if (c[5] == 0xff && (c[6] & 0xf8) == 0x50 && (c[6] & 7) != 4)
+	if (BYTE(w, 5) == 0xff && (b6 & 0xf8) == 0x50 && (b6 & 7) != 4)
 		return true;
-	if (c[4] == 0xff && c[5] == 0x54)
+	if (BYTE(w, 4) == 0xff && BYTE(w, 5) == 0x54)
 		return true;
 	/* ff /2 disp32 or rip-relative, without and with SIB */
-	if (c[2] == 0xff && (((c[3] & 0xf8) == 0x90 && (c[3] & 7) != 4) ||
-			     c[3] == 0x15))
+	if (b2 == 0xff && (((b3 & 0xf8) == 0x90 && (b3 & 7) != 4) ||
+			   b3 == 0x15))
 		return true;
-	if (c[1] == 0xff && c[2] == 0x94)
+	if (BYTE(w, 1) == 0xff && b2 == 0x94)
 		return true;
 	return false;
+}
+
+/*
+ * Inside the open user access section: do the bytes before @addr decode as
+ * the end of a call instruction?
+ */
+static __always_inline bool after_call_insn(unsigned long addr)
+{
+	u64 w;
+
+	if (addr < sizeof(w) || addr >= TASK_SIZE_MAX)
+		return false;
+	return get_word(&w, addr - sizeof(w)) && is_call_end(w);
+}
+
+/*
+ * The walk: frames 1 and up, stored from @out on, never at or past @end;
+ * returns the end of what was stored.  The caller has opened the user
+ * access section, so nothing here calls a function: everything is inlined,
+ * and the frames and words are reached through pointers checked against
+ * their ends rather than by array index (an index check by the bounds
+ * sanitizer would be a call).
+ */
+static __always_inline unsigned long *walk(unsigned long *out,
+					   const unsigned long *end,
+					   unsigned long sp, unsigned long fp)
+{
+	const unsigned long *frame1 = out;
+	u64 words[SCAN_WORDS], *w, *w_end = words + SCAN_WORDS;
+	unsigned long prev;
+	u64 next_fp, ret;
+
+	/* near the top of the stack mapping only the first word may be there */
+	for (w = words; w < w_end; w++)
+		if (!get_word(w, sp + (w - words) * sizeof(*w)))
+			break;
+	if (w < w_end)
+		w_end = min(w, words + 1);
+	for (w = words; w < w_end; w++) {
+		if (after_call_insn(*w)) {
+			*out++ = *w;
+			break;
+		}
+	}
+	if (out == frame1)
+		return out;
+
+	for (prev = sp; out < end; prev = fp + 2 * sizeof(u64), fp = next_fp) {
+		if ((fp & 7) || fp < prev || fp - sp > MAX_STACK_SPAN)
+			break;
+		if (!get_word(&next_fp, fp) || !get_word(&ret, fp + sizeof(u64)))
+			break;
+		if (!after_call_insn(ret))
+			break;
+		/* a wrapper with a frame of its own returns to frame 1 */
+		if (out == frame1 + 1 && ret == *frame1)
+			continue;
+		*out++ = ret;
+	}
+	return out;
 }
 
 void anonstat_callsite_capture(struct anonstat_callsite *cs, unsigned int depth)
 {
 	struct pt_regs *regs = current_pt_regs();
-	unsigned long words[SCAN_WORDS], sp = regs->sp, fp = regs->bp, prev;
-	unsigned int n = 0, i, n_words;
+	unsigned long sp = regs->sp;
 
-	cs->frames[n++] = regs->ip;
+	cs->frames[0] = regs->ip;
+	cs->depth = 1;
 	if (depth < 2)
-		goto out;
-
-	/* near the top of the stack mapping only the first word may be there */
-	n_words = SCAN_WORDS;
-	if (!read_user(words, sp, sizeof(words))) {
-		if (!read_user(words, sp, sizeof(words[0])))
-			goto out;
-		n_words = 1;
+		return;
+	depth = min_t(unsigned int, depth, ANONSTAT_MAX_DEPTH);
+	pagefault_disable();
+	/* every later address is checked by get_word() */
+	if (user_access_begin((const void __user *)sp, sizeof(u64))) {
+		cs->depth = walk(cs->frames + 1, cs->frames + depth, sp,
+				 regs->bp) - cs->frames;
+		user_access_end();
 	}
-	for (i = 0; i < n_words; i++) {
-		if (after_call_insn(words[i])) {
-			cs->frames[n++] = words[i];
-			break;
-		}
-	}
-	if (n < 2)
-		goto out;
-
-	for (prev = sp; n < depth; prev = fp + 2 * sizeof(words[0]), fp = words[0]) {
-		if ((fp & 7) || fp < prev || fp - sp > MAX_STACK_SPAN)
-			break;
-		if (!read_user(words, fp, 2 * sizeof(words[0])))
-			break;
-		if (!after_call_insn(words[1]))
-			break;
-		/* a wrapper with a frame of its own returns to frame 1 */
-		if (n == 2 && words[1] == cs->frames[1])
-			continue;
-		cs->frames[n++] = words[1];
-	}
-out:
-	cs->depth = n;
+	pagefault_enable();
 }
