@@ -298,7 +298,7 @@ struct anonstat_mremap_call {
 	bool track_new;			/* the filters want new regions */
 	unsigned long untracked;	/* released without a region, if it succeeds */
 	unsigned long unclassified;
-	struct anonstat_callsite cs;
+	struct anonstat_callsite cs;	/* taken at return, for a new region only */
 };
 
 /* probes.c */

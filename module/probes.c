@@ -251,9 +251,8 @@ static int mremap_entry(struct kretprobe_instance *ri, struct pt_regs *regs)
 	call->inflight = NULL;
 	if (!mremap_args_ok(call))
 		return 1;
+	/* the call site, if a new region needs one, is captured at return */
 	call->track_new = anonstat_filter_wants(current);
-	if (call->track_new)
-		capture(&call->cs);
 	return anonstat_track_mremap_begin(call) ? 0 : 1;
 }
 

@@ -733,11 +733,18 @@ out:
 	if (!failed)
 		add_untracked(ANONSTAT_UNTRACKED_MREMAP, call->untracked,
 			      call->unclassified);
-	/* growth of a range no region held: a new region of this call site */
-	if (!failed && !grown && call->track_new)
+	/*
+	 * Growth of a range no region held: a new region of this call site.
+	 * The call stack is taken only now that it is needed: until the
+	 * system call returns, the user registers saved at its entry and the
+	 * user stack are as they were at entry.
+	 */
+	if (!failed && !grown && call->track_new) {
+		anonstat_callsite_capture(&call->cs, READ_ONCE(anonstat_depth));
 		anonstat_track_map(base + call->old_len,
 				   call->new_len - call->old_len,
 				   ANONSTAT_KIND_PRIVATE, &call->cs);
+	}
 }
 
 /* ---- exit, exec, fork ---- */
