@@ -779,16 +779,31 @@ static void inherit_run(struct anonstat_proc *child,
 }
 
 /*
+ * The child's site for the parent's site of the previous region: regions
+ * next to each other mostly share a site, and the child's site for a given
+ * parent site is always the same one (same kind and frames), so the lookup
+ * in the child's table is made once per run of such regions.
+ */
+struct fork_site_cache {
+	const struct anonstat_site *parent;
+	struct anonstat_site *child;
+};
+
+/*
  * Copy the parts of parent region @r that @child_mm really has (VMAs that
  * fork copied and that are not wiped on fork) into @child.  Caller holds
  * the parent's proc->lock and child_mm's mmap lock; @child is unpublished.
  */
 static void inherit_region(struct anonstat_proc *child,
 			   struct mm_struct *child_mm,
-			   const struct anonstat_region *r)
+			   const struct anonstat_region *r,
+			   struct fork_site_cache *cache)
 {
 	unsigned long addr = r->start, run_start = 0, run_end = 0;
 	struct anonstat_site *site = NULL;
+
+	if (cache->parent == r->site)
+		site = cache->child;
 
 	while (addr < r->end) {
 		struct vm_area_struct *vma = find_vma(child_mm, addr);
@@ -812,12 +827,17 @@ static void inherit_region(struct anonstat_proc *child,
 	}
 	if (run_end)
 		inherit_run(child, r, &site, run_start, run_end);
+	if (site) {
+		cache->parent = r->site;
+		cache->child = site;
+	}
 }
 
 /* wake_up_new_task(@child): a new process with its own copy of current's mm. */
 void anonstat_track_fork(struct task_struct *child)
 {
 	struct mm_struct *child_mm = child->mm;
+	struct fork_site_cache cache = { NULL, NULL };
 	struct anonstat_proc *parent, *proc;
 	struct anonstat_region *r;
 
@@ -837,7 +857,7 @@ void anonstat_track_fork(struct task_struct *child)
 	if (!parent->dead) {
 		for (r = anonstat_region_first(parent, 0); r;
 		     r = anonstat_region_next(r))
-			inherit_region(proc, child_mm, r);
+			inherit_region(proc, child_mm, r, &cache);
 	}
 	spin_unlock(&parent->lock);
 	mmap_read_unlock(child_mm);
