@@ -11,9 +11,12 @@
  * or regions (by start).  Between start() and stop() a reader holds
  * anonstat_procs_lock and the current process's proc->lock, that is for
  * one buffer of output at most; copy_to_user() happens after stop().  A
- * reader remembers where it is as keys (process key, record key), not
- * pointers, so the next read() resumes after the last record it showed even
- * if records came and went in between.
+ * reader remembers where it is as keys (process key, record key), so the
+ * next read() resumes after the last record it showed even if records came
+ * and went in between.  For threads and sites, which are freed only with
+ * their process, it also remembers the record itself with its process's
+ * uid, and resumes from it without walking the list from the head when
+ * that process is found again: reading them is linear in the lines.
  *
  * debugfs_remove() waits for readers inside a file operation, so after
  * anonstat_debugfs_exit() returns no reader touches module state.
@@ -62,6 +65,12 @@ struct table_ops {
 	void *(*next)(struct anonstat_proc *proc, void *rec);
 	u64 (*key)(void *rec);
 	void (*show)(struct seq_file *m, struct anonstat_proc *proc, void *rec);
+	/*
+	 * The records are freed only with their process (proc_destroy()) and
+	 * their keys are unique within it: a reader may resume from the
+	 * record it returned last instead of searching from the head.
+	 */
+	bool stable;
 };
 
 struct table_iter {
@@ -73,6 +82,15 @@ struct table_iter {
 	u64 rec_key;
 	/* between start() and stop(): */
 	struct anonstat_proc *proc;	/* its lock is held */
+	/*
+	 * The record returned last and the uid of its process, kept across
+	 * read() calls without a reference: dereferenced only when a process
+	 * with that uid is found again, locked, on a list.  Uids are never
+	 * reused, and a process on a list is not destroyed, so a record of a
+	 * stable table is still there.
+	 */
+	void *cursor;
+	u64 cursor_uid;
 };
 
 static u64 proc_key(const struct anonstat_proc *proc, int phase)
@@ -99,6 +117,24 @@ static struct anonstat_proc *proc_seek(struct table_iter *it)
 	return NULL;
 }
 
+/* The first record of @proc (locked) at or after it->rec_key. */
+static void *table_first(struct table_iter *it, struct anonstat_proc *proc)
+{
+	if (it->ops->stable && it->cursor && it->cursor_uid == proc->uid &&
+	    it->ops->key(it->cursor) == it->rec_key)
+		return it->cursor;
+	return it->ops->first(proc, it->rec_key);
+}
+
+/* @rec of it->proc is the next record to show. */
+static void *table_at(struct table_iter *it, void *rec)
+{
+	it->rec_key = it->ops->key(rec);
+	it->cursor = rec;
+	it->cursor_uid = it->proc->uid;
+	return rec;
+}
+
 /*
  * The first record at or after the iterator's keys; locks its process.
  * Caller holds anonstat_procs_lock.
@@ -115,11 +151,10 @@ static void *table_find(struct table_iter *it)
 			it->rec_key = 0;
 		}
 		spin_lock(&proc->lock);
-		rec = it->ops->first(proc, it->rec_key);
+		rec = table_first(it, proc);
 		if (rec) {
 			it->proc = proc;
-			it->rec_key = it->ops->key(rec);
-			return rec;
+			return table_at(it, rec);
 		}
 		spin_unlock(&proc->lock);
 		it->proc_key++;
@@ -140,10 +175,8 @@ static void *table_advance(struct table_iter *it, void *rec)
 {
 	void *next = it->ops->next(it->proc, rec);
 
-	if (next) {
-		it->rec_key = it->ops->key(next);
-		return next;
-	}
+	if (next)
+		return table_at(it, next);
 	spin_unlock(&it->proc->lock);
 	it->proc = NULL;
 	it->proc_key++;
@@ -329,6 +362,7 @@ static const struct table_ops threads_ops = {
 	.next = threads_next,
 	.key = threads_key,
 	.show = threads_show,
+	.stable = true,
 };
 
 /* sites: by id */
@@ -377,6 +411,7 @@ static const struct table_ops sites_ops = {
 	.next = sites_next,
 	.key = sites_key,
 	.show = sites_show,
+	.stable = true,
 };
 
 /* regions: by start address */
