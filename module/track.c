@@ -541,6 +541,7 @@ bool anonstat_track_mremap_begin(struct anonstat_mremap_call *call)
 static void restore_piece(struct anonstat_proc *proc, struct anonstat_region *r)
 {
 	struct anonstat_region *left = NULL, *right = NULL;
+	bool whole = piece_is_whole(r);
 
 	if ((r->flags & ANONSTAT_REGION_CUT_LEFT) && r->start) {
 		left = anonstat_region_first(proc, r->start - 1);
@@ -566,7 +567,8 @@ static void restore_piece(struct anonstat_proc *proc, struct anonstat_region *r)
 		right->start = r->start;
 		anonstat_region_free(r);
 	} else {
-		if (!piece_is_whole(r))
+		/* a cut piece on its own is one more region */
+		if (!whole)
 			region_count(proc, r->site, 1);
 		insert_region(proc, r);
 	}

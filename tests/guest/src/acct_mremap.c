@@ -6,6 +6,10 @@
  * - grow with MREMAP_MAYMOVE while the next page is taken: the region moves
  *   to the new address with its site, no unmap, nothing left at the old one;
  * - shrink: one unmap of the tail;
+ * - shrink in place of a range over two sites' regions that the kernel
+ *   merged into one mapping, ending inside the second: the first keeps its
+ *   region, the second loses the page cut off and is two regions (the
+ *   part kept and the part past the range);
  * - MREMAP_FIXED onto the middle of another site's region: that region
  *   loses the overlap (unmaps +1, split), the moved one keeps its site;
  * - failing calls (growth into a neighbour without MAYMOVE, overlapping
@@ -92,6 +96,40 @@ static void test_shrink(void)
 	one_region("shrink_regions", site, p, P);
 }
 
+/* a call site of its own, for test_shrink_across_sites() */
+SITE_FN void *place_second(void *addr, size_t len)
+{
+	void *p = mmap(addr, len, RW, MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED,
+		       -1, 0);
+
+	if (p != addr)
+		t_fatal("place_second", "mmap(%p, %zu, MAP_FIXED) = %p", addr, len, p);
+	return p;
+}
+
+static void test_shrink_across_sites(void)
+{
+	char *p = place(test_area(6), 4 * P, RW);
+	char *q = place_second(p + 4 * P, 4 * P);
+	uint64_t a, b;
+
+	snap_take(&before, getpid());
+	a = site_id_at(&before, p);
+	b = site_id_at(&before, q);
+	t_expect(a != b, "shrink_across_two_sites", "one site for both");
+	/* [p, p + 6P) lies in one VMA; the call unmaps [p + 5P, p + 6P) */
+	must_mremap(p, 6 * P, 5 * P, 0, NULL);
+	snap_take(&snap, getpid());
+	t_site("shrink_across_first", snap_site(&snap, a), &(struct site_expect){
+		"private", 1, 0, 4 * P, 0, 1, 4 * P, 4 * P });
+	one_region("shrink_across_first_regions", a, p, 4 * P);
+	t_site("shrink_across_second", snap_site(&snap, b), &(struct site_expect){
+		"private", 1, 1, 4 * P, P, 2, 3 * P, 4 * P });
+	t_site_regions("shrink_across_second_regions", &snap, b, (struct range[]){
+		{ ptr_u64(q), ptr_u64(q + P) },
+		{ ptr_u64(q + 2 * P), ptr_u64(q + 4 * P) } }, 2);
+}
+
 static void test_fixed_onto_other(void)
 {
 	char *src = place(test_area(2), 2 * P, RW);
@@ -176,6 +214,7 @@ int main(void)
 	test_grow_in_place();
 	test_grow_move();
 	test_shrink();
+	test_shrink_across_sites();
 	test_fixed_onto_other();
 	test_failures();
 	test_untracked(grow, shrink);
