@@ -33,37 +33,66 @@ defaults() {
 	ctl "retain_exited 64"
 }
 
-# Run the checker programs' "ok"/"FAIL" lines into our counts.
-count_lines() {
-	while read -r line; do
-		echo "$line"
-		case "$line" in
-		ok\ *) pass=$((pass + 1)) ;;
-		FAIL\ *) fail=$((fail + 1)) ;;
-		esac
-	done
+# run_prog PROG [ARGS...]: run a checker program and count its "ok" and
+# "FAIL" lines (in this shell: not at the end of a pipeline, whose counts
+# a subshell would keep).  Its output stays in /tmp/prog.out.  Exiting
+# non-zero without a FAIL line (a crash, a kill) is one more failure, and
+# so is printing no ok line at all.
+run_prog() {
+	"$@" >/tmp/prog.out 2>&1
+	rc=$?
+	sed "s/^ok /ok $T./; s/^FAIL /FAIL $T./" /tmp/prog.out
+	p=$(grep -c '^ok ' /tmp/prog.out)
+	f=$(grep -c '^FAIL ' /tmp/prog.out)
+	pass=$((pass + p))
+	fail=$((fail + f))
+	if [ "$rc" != 0 ] && [ "$f" = 0 ]; then
+		bad "$1 exited $rc without a FAIL line"
+	elif [ "$p" = 0 ]; then
+		bad "$1 printed no ok line"
+	fi
+}
+
+# The operations a stress_mm run reports ("# stress_mm: N threads: ...")
+mm_operations() {
+	sed -n 's/^# stress_mm: [0-9]* threads: //p' /tmp/prog.out |
+		tr -cs '0-9' '\n' | awk '{ s += $1 } END { print s + 0 }'
 }
 
 # Every process's records follow the format's rules (quiescent system).
 invariants() {
-	anonstat_check 2>&1 | count_lines
+	run_prog anonstat_check
+}
+
+# After a phase: the module still accounts a fresh process exactly (a
+# short verified run, with the defaults).
+still_exact() {
+	defaults
+	t=$T
+	T=$T.after
+	run_prog stress_mm -t 4 -n "$(scaled 300)" -s 99 --verify
+	T=$t
+	defaults
 }
 
 phase_concurrency() {
 	T=concurrency
 	defaults
-	stress_mm -t 8 -n "$(scaled 2000)" -s 1 --verify 2>&1 | count_lines
+	run_prog stress_mm -t 8 -n "$(scaled 2000)" -s 1 --verify
+	figure concurrency_threads 8
+	figure concurrency_operations "$(mm_operations)"
 }
 
 # Background load for the phases below: stress_mm processes in a loop.
 load_start() {
-	rm -f /tmp/stop-load
+	rm -f /tmp/stop-load /tmp/load-runs
 	(
 		i=0
 		while [ ! -e /tmp/stop-load ]; do
 			stress_mm -t 4 -n "$(scaled 500)" -s $i >/dev/null 2>&1
 			i=$((i + 1))
 		done
+		echo "$i" >/tmp/load-runs
 	) &
 	LOAD=$!
 }
@@ -72,6 +101,9 @@ load_start() {
 load_stop() {
 	touch /tmp/stop-load
 	wait "$LOAD" 2>/dev/null
+	# each run: 4 threads x OPS operations
+	figure "${T}_load_processes" "$(cat /tmp/load-runs)"
+	figure "${T}_load_operations" $(($(cat /tmp/load-runs) * 4 * $(scaled 500)))
 }
 
 phase_chaos() {
@@ -81,11 +113,14 @@ phase_chaos() {
 	# two readers
 	for r in 1 2; do
 		(
+			n=0
 			while [ ! -e /tmp/stop-load ]; do
 				for f in status procs threads sites regions; do
 					cat $D/$f >/dev/null || echo "FAIL chaos.read: $f"
+					n=$((n + 1))
 				done
 			done
+			echo "$n" >/tmp/chaos-reads-$r
 		) &
 	done
 	# a writer cycling the settings
@@ -102,14 +137,18 @@ phase_chaos() {
 	) &
 	# fork/exec/exit churn
 	churn=1000
-	fork_churn "$churn" || bad "fork_churn failed"
-	figure chaos_processes "$churn"
+	fork_churn "$churn" >/tmp/churn.out 2>&1 || bad "fork_churn failed: $(cat /tmp/churn.out)"
+	# "fork_churn: N processes, N exec, N failed"
+	figure chaos_churn_processes "$(sed -n 's/^fork_churn: \([0-9]*\) processes.*/\1/p' /tmp/churn.out)"
+	figure chaos_churn_execs "$(sed -n 's/^fork_churn: [0-9]* processes, \([0-9]*\) exec.*/\1/p' /tmp/churn.out)"
 	load_stop
 	wait
+	figure chaos_readers 2
+	figure chaos_file_reads $(($(cat /tmp/chaos-reads-1) + $(cat /tmp/chaos-reads-2)))
 	figure chaos_control_writes "$(cat /tmp/chaos-writes)"
 	defaults
 	invariants
-	ok done
+	still_exact
 }
 
 phase_unload() {
@@ -131,6 +170,7 @@ phase_unload() {
 	load_stop
 	figure unload_cycles "$i"
 	[ $i = "$cycles" ] && ok cycles
+	still_exact
 }
 
 phase_memory() {
@@ -140,8 +180,10 @@ phase_memory() {
 	ctl "comm stress_mm"
 	ctl reset
 	base=$(status memory_bytes)
-	stress_mm -t 8 -n "$(scaled 1000)" -s 7 >/dev/null 2>&1
+	stress_mm -t 8 -n "$(scaled 1000)" -s 7 >/tmp/prog.out 2>&1 ||
+		bad "stress_mm exited $?"
 	after=$(status memory_bytes)
+	figure memory_load_operations "$(mm_operations)"
 	figure memory_idle_bytes "$base"
 	figure memory_after_bytes "$after"
 	[ "$after" = "$base" ] && ok returns || bad "memory_bytes $base before, $after after the load exited"
@@ -169,47 +211,80 @@ phase_failslab() {
 	echo Y >$F/task-filter
 	before=$(status2 drop nomem)
 	# only the load's tasks fail allocations (the module's and the kernel's)
-	stress_mm -t 4 -n "$(scaled 1000)" -s 3 --make-it-fail >/dev/null 2>&1
+	stress_mm -t 4 -n "$(scaled 1000)" -s 3 --make-it-fail >/tmp/prog.out 2>&1
 	echo 0 >$F/probability
+	figure failslab_load_operations "$(mm_operations)"
 	after=$(status2 drop nomem)
 	figure failslab_nomem_drops $((after - before))
 	[ $((after - before)) -gt 0 ] && ok drops_counted || bad "no nomem drops under failslab"
 	invariants
+	still_exact
 }
 
 phase_control_fuzz() {
 	T=control_fuzz
-	ctl_fuzz -n 10000 -s 42 2>&1 | count_lines
+	run_prog ctl_fuzz -n 10000 -s 42
+	# "ctl_fuzz: N inputs, N write calls, N accepted, N rejected, N unexpected"
+	set -- $(sed -n 's/^ctl_fuzz: \([0-9]*\) inputs, \([0-9]*\) write calls, \([0-9]*\) accepted, \([0-9]*\) rejected, \([0-9]*\) unexpected$/\1 \2 \3 \4 \5/p' /tmp/prog.out) - - - - -
+	figure fuzz_inputs "$1"
+	figure fuzz_write_calls "$2"
+	figure fuzz_accepted "$3"
+	figure fuzz_rejected_einval "$4"
+	figure fuzz_unexpected "$5"
 	defaults
 }
 
-phase_caps() {
-	T=caps
+# caps_under_load CAP LIMIT: the background load with one tiny cap
+# ("max_regions" or "max_sites"; "none" for the reference run without),
+# sampled while it runs.  Exited processes are dropped at once, so the
+# tables hold the live load process (4 threads, up to 9 sites) and, with
+# a cap, at most the cap.
+caps_under_load() {
+	cap=$1 limit=${2:-} count=${1#max_}
+	T=caps_$count
 	defaults
+	ctl "retain_exited 0"
 	ctl reset
-	ctl "max_regions 50"
-	ctl "max_sites 5"
+	[ "$cap" = none ] || ctl "$cap $limit"
 	load_start
-	i=0 worst_r=0 worst_s=0
+	i=0 worst_r=0 worst_s=0 worst_mem=0
 	while [ $i -lt 20 ]; do
 		r=$(status regions)
 		s=$(status sites)
+		m=$(status memory_bytes)
 		[ "$r" -gt "$worst_r" ] && worst_r=$r
 		[ "$s" -gt "$worst_s" ] && worst_s=$s
+		[ "$m" -gt "$worst_mem" ] && worst_mem=$m
+		sleep 0.2
 		i=$((i + 1))
 	done
 	load_stop
-	figure caps_max_regions_seen "$worst_r"
-	figure caps_max_sites_seen "$worst_s"
-	figure caps_drops_regions "$(status2 drop regions_cap)"
-	figure caps_drops_sites "$(status2 drop sites_cap)"
-	[ "$worst_r" -le 50 ] && ok regions_within || bad "regions $worst_r > 50"
-	[ "$worst_s" -le 5 ] && ok sites_within || bad "sites $worst_s > 5"
-	[ "$(status2 drop regions_cap)" -gt 0 ] && ok regions_drops_counted || bad "no regions_cap drops"
-	mem=$(status memory_bytes)
-	figure caps_memory_bytes "$mem"
-	[ "$mem" -lt 1048576 ] && ok memory_bounded || bad "memory_bytes $mem under tiny caps"
-	defaults
+	figure "${T}_max_regions_seen" "$worst_r"
+	figure "${T}_max_sites_seen" "$worst_s"
+	figure "${T}_max_memory_bytes" "$worst_mem"
+	if [ "$cap" = none ]; then
+		uncapped_mem=$worst_mem
+		[ "$worst_r" -gt 50 ] && ok load_needs_more_than_50_regions ||
+			bad "the load held only $worst_r regions uncapped"
+	else
+		eval "worst=\$worst_$(echo "$count" | cut -c1)"
+		drops=$(status2 drop "${count}_cap")
+		figure "${T}_limit" "$limit"
+		figure "${T}_drops" "$drops"
+		[ "$worst" -le "$limit" ] && ok within || bad "$count $worst > $limit"
+		[ "$drops" -gt 0 ] && ok drops_counted || bad "no ${count}_cap drops"
+		[ "$worst_mem" -lt "$uncapped_mem" ] && ok memory_below_uncapped ||
+			bad "memory_bytes $worst_mem under $cap $limit, $uncapped_mem uncapped"
+	fi
+	invariants
+}
+
+phase_caps() {
+	caps_under_load none
+	caps_under_load max_regions 50
+	caps_under_load max_sites 5
+	T=caps
+	still_exact
 }
 
 phase_access() {

@@ -11,7 +11,9 @@
  * grammar in module/debugfs-format.md (one command per write, at most 127
  * bytes, kstrto*-style numbers): the module must accept exactly what the
  * reference accepts (write returns the full length) and reject the rest
- * with EINVAL.  The settings the accepted commands made are then compared
+ * with EINVAL.  Prints the inputs, the write(2) calls (a split input is
+ * two), how many the module accepted and rejected, and how many did not
+ * do what the reference predicts ("unexpected").  The settings the accepted commands made are then compared
  * with the status file.  Ends with "ctl_fuzz: N passed, N failed" and
  * restores the default settings.
  */
@@ -312,7 +314,8 @@ int main(int argc, char **argv)
 		.max_sites = 100000, .retain_exited = 64,
 		.pids = "all", .comm = "all",
 	};
-	unsigned long writes = 10000, accepted = 0, rejected = 0, wrong = 0, i;
+	unsigned long writes = 10000, calls = 0, accepted = 0, rejected = 0;
+	unsigned long wrong = 0, i;
 	int fd, opt, pass = 0, fail = 0;
 	static const char *const restore[] = {
 		"enable", "pid all", "comm all", "depth 4", "max_regions 1000000",
@@ -355,12 +358,14 @@ int main(int argc, char **argv)
 					       i, w1 ? 0 : -EINVAL, w2 ? 0 : -EINVAL, g1, g2);
 				next = w2 && !g2 ? next : (w1 && !g1 ? mid : m);
 			}
+			calls += 2;
 			accepted += (g1 == 0) + (g2 == 0);
 			rejected += (g1 == -EINVAL) + (g2 == -EINVAL);
 			m = next;
 			continue;
 		}
 		got = write_control(fd, buf, len);
+		calls++;
 		if (got == 0)
 			accepted++;
 		else if (got == -EINVAL)
@@ -374,8 +379,8 @@ int main(int argc, char **argv)
 		}
 		m = next;
 	}
-	printf("ctl_fuzz: %lu writes, %lu accepted, %lu rejected, %lu unexpected\n",
-	       writes, accepted, rejected, wrong);
+	printf("ctl_fuzz: %lu inputs, %lu write calls, %lu accepted, %lu rejected, %lu unexpected\n",
+	       writes, calls, accepted, rejected, wrong);
 	if (wrong) {
 		fail++;
 	} else {

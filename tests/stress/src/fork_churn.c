@@ -4,6 +4,7 @@
  * exit at once, a few anonymous maps then exit, or exec of /bin/true.
  *
  * usage: fork_churn N
+ * Prints "fork_churn: N processes, N exec, N failed".
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -13,7 +14,7 @@
 
 int main(int argc, char **argv)
 {
-	long i, n = argc > 1 ? atol(argv[1]) : 1000, failed = 0;
+	long i, n = argc > 1 ? atol(argv[1]) : 1000, failed = 0, execs = 0;
 
 	for (i = 0; i < n; i++) {
 		pid_t pid = fork();
@@ -23,6 +24,8 @@ int main(int argc, char **argv)
 			perror("fork_churn: fork");
 			return 1;
 		}
+		if (i % 3 == 2)
+			execs++;
 		if (pid == 0) {
 			switch (i % 3) {
 			case 0:
@@ -41,6 +44,7 @@ int main(int argc, char **argv)
 		    WEXITSTATUS(status))
 			failed++;
 	}
-	printf("fork_churn: %ld processes, %ld failed\n", n, failed);
+	printf("fork_churn: %ld processes, %ld exec, %ld failed\n", n, execs,
+	       failed);
 	return failed ? 1 : 0;
 }
