@@ -2,7 +2,8 @@
 # anonstat - top-level build.
 #
 #   make              anonstat.ko against $(KDIR) and the userspace tools
-#   make check        host unit tests + the guest suite on every VM kernel
+#   make check        host unit tests, the guest suite on every VM kernel
+#                     and the stress campaign (check-stress)
 #   make check-stress the reliability campaign (tests/stress/) on every VM
 #                     kernel and on a lockdep+KASAN+kmemleak 6.1 kernel
 #   make demo         boot a VM, load the module, show what it sees
@@ -38,8 +39,8 @@ guest-programs:
 stress-programs:
 	$(MAKE) -C tests/stress
 
-check: userspace guest-programs
-	tests/run-all $(KERNELS)
+check: userspace guest-programs stress-programs
+	tests/run-all --stress $(KERNELS)
 
 check-host: userspace
 	$(MAKE) -C userspace check
