@@ -8,7 +8,7 @@
  *
  *   main.c      module init/exit, module parameters
  *   control.c   settings, filters, the control file's commands
- *   probes.c    the kprobes/kretprobes on the mm system calls
+ *   probes.c    the probes on the mm paths (kprobes, kretprobes, ftrace)
  *   callsite.c  capture of the user call stack at a system call
  *   track.c     what each event does to the tables (the accounting rules)
  *   proc.c      the process table, thread records, process lifetime
@@ -305,7 +305,7 @@ struct anonstat_mremap_call {
 int anonstat_probes_register(void);
 void anonstat_probes_unregister(void);
 void anonstat_probes_show(struct seq_file *m);
-void anonstat_probes_arm(bool on);
+int anonstat_probes_arm(bool on);
 
 /* debugfs.c */
 int anonstat_debugfs_init(void);

@@ -153,6 +153,8 @@ static int reset(void)
 
 static int set_enabled(bool on)
 {
+	int ret;
+
 	if (on == READ_ONCE(anonstat_enabled))
 		return 0;
 	if (!on) {
@@ -163,8 +165,10 @@ static int set_enabled(bool on)
 	/* releases were not followed meanwhile: start again from nothing */
 	drop_everything();
 	WRITE_ONCE(anonstat_enabled, true);
-	anonstat_probes_arm(true);
-	return 0;
+	ret = anonstat_probes_arm(true);
+	if (ret)
+		WRITE_ONCE(anonstat_enabled, false);
+	return ret;
 }
 
 struct uint_setting {

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * probes.c - the kprobes and kretprobes anonstat puts on the mm paths.
+ * probes.c - the probes anonstat puts on the mm paths.
  *
  * Owns the probe table and the handlers.  The handlers decode the system
  * call's arguments from the user registers (current_pt_regs(): the same on
@@ -10,19 +10,30 @@
  * exit_mmap sees every address space torn down (exit and exec), and
  * wake_up_new_task every forked child before it first runs.
  *
+ * Most are kprobes, or kretprobes where the return value matters.  munmap,
+ * the most frequent probe that needs no return, is an ftrace callback
+ * instead: a kprobe on an ftrace site costs about 175-200 instructions per
+ * call on its own (saved registers, the kprobe core), the callback a few
+ * dozen; the handler reads the user registers from current_pt_regs()
+ * either way.  The callback is made with ftrace's recursion protection
+ * (FTRACE_OPS_FL_RECURSION from 5.11, the default before), so it runs with
+ * preemption disabled, as kprobe handlers do.
+ *
  * Locking: the table is written only by anonstat_probes_register() and
  * anonstat_probes_unregister() (module init/exit) and armed or disarmed by
  * anonstat_probes_arm() under the control mutex.  Handlers and the status
  * reader touch only the atomic hit counters and the kprobe core's nmissed
- * fields.  unregister_k(ret)probe() waits for running handlers, so none of
- * this code runs after anonstat_probes_unregister() returns; a kretprobe
- * instance still in the kernel then never comes back to us.
+ * fields.  unregister_k(ret)probe() and unregister_ftrace_function() wait
+ * for running handlers, so none of this code runs after
+ * anonstat_probes_unregister() returns; a kretprobe instance still in the
+ * kernel then never comes back to us.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
 #include <linux/atomic.h>
 #include <linux/cpumask.h>
 #include <linux/err.h>
+#include <linux/ftrace.h>
 #include <linux/kernel.h>
 #include <linux/kprobes.h>
 #include <linux/mm.h>
@@ -31,6 +42,7 @@
 #include <linux/sched.h>
 #include <linux/sched/task_stack.h>
 #include <linux/seq_file.h>
+#include <linux/string.h>
 #include <linux/utsname.h>
 
 #include "anonstat.h"
@@ -39,13 +51,21 @@
 #define KRETPROBE_INSTANCES_PER_CPU	16
 #define KRETPROBE_INSTANCES_MIN		64
 
+enum probe_type {
+	TYPE_KPROBE,
+	TYPE_KRETPROBE,
+	TYPE_FTRACE,		/* an ftrace_ops callback */
+};
+
 struct anonstat_probe {
 	const char *symbol;
-	bool is_kretprobe;
+	enum probe_type type;
 	bool attached;
+	bool armed;		/* TYPE_FTRACE: the ops is registered */
 	atomic64_t hits;
 	struct kprobe kp;
 	struct kretprobe krp;
+	struct ftrace_ops fops;
 };
 
 /* What mmap's entry leaves for its return. */
@@ -64,7 +84,22 @@ struct brk_call {
 
 static int mmap_entry(struct kretprobe_instance *ri, struct pt_regs *regs);
 static int mmap_return(struct kretprobe_instance *ri, struct pt_regs *regs);
-static int munmap_pre(struct kprobe *kp, struct pt_regs *regs);
+/*
+ * 5.11 gave ftrace callbacks a struct ftrace_regs * instead of a struct
+ * pt_regs *, and made recursion protection something a callback asks for
+ * (FTRACE_OPS_FL_RECURSION) rather than gets unless it opts out; the same
+ * release added linux/trace_recursion.h, which tells them apart here.
+ */
+#if __has_include("linux/trace_recursion.h")
+#define FTRACE_REGS_ARG		1
+#define MUNMAP_FTRACE_FLAGS	FTRACE_OPS_FL_RECURSION
+static void munmap_ftrace(unsigned long ip, unsigned long parent_ip,
+			  struct ftrace_ops *op, struct ftrace_regs *fregs);
+#else
+#define MUNMAP_FTRACE_FLAGS	0
+static void munmap_ftrace(unsigned long ip, unsigned long parent_ip,
+			  struct ftrace_ops *op, struct pt_regs *regs);
+#endif
 static int mremap_entry(struct kretprobe_instance *ri, struct pt_regs *regs);
 static int mremap_return(struct kretprobe_instance *ri, struct pt_regs *regs);
 static int brk_entry(struct kretprobe_instance *ri, struct pt_regs *regs);
@@ -85,7 +120,7 @@ enum {
 static struct anonstat_probe anonstat_probe_table[NR_PROBES] = {
 	[PROBE_MMAP] = {
 		.symbol = "__x64_sys_mmap",
-		.is_kretprobe = true,
+		.type = TYPE_KRETPROBE,
 		.krp = {
 			.entry_handler = mmap_entry,
 			.handler = mmap_return,
@@ -94,11 +129,15 @@ static struct anonstat_probe anonstat_probe_table[NR_PROBES] = {
 	},
 	[PROBE_MUNMAP] = {
 		.symbol = "__x64_sys_munmap",
-		.kp = { .pre_handler = munmap_pre },
+		.type = TYPE_FTRACE,
+		.fops = {
+			.func = munmap_ftrace,
+			.flags = MUNMAP_FTRACE_FLAGS,
+		},
 	},
 	[PROBE_MREMAP] = {
 		.symbol = "__x64_sys_mremap",
-		.is_kretprobe = true,
+		.type = TYPE_KRETPROBE,
 		.krp = {
 			.entry_handler = mremap_entry,
 			.handler = mremap_return,
@@ -107,7 +146,7 @@ static struct anonstat_probe anonstat_probe_table[NR_PROBES] = {
 	},
 	[PROBE_BRK] = {
 		.symbol = "__x64_sys_brk",
-		.is_kretprobe = true,
+		.type = TYPE_KRETPROBE,
 		.krp = {
 			.entry_handler = brk_entry,
 			.handler = brk_return,
@@ -204,14 +243,24 @@ static int mmap_return(struct kretprobe_instance *ri, struct pt_regs *regs)
 	return 0;
 }
 
-static int munmap_pre(struct kprobe *kp, struct pt_regs *regs)
+static void munmap_entry(void)
 {
 	struct pt_regs *u = current_pt_regs();
 	unsigned long addr = u->di, len = PAGE_ALIGN(u->si);
 
 	if (hit(PROBE_MUNMAP) && current->mm && user_range_ok(addr, len))
 		anonstat_track_release(addr, len, ANONSTAT_UNTRACKED_MUNMAP);
-	return 0;
+}
+
+#ifdef FTRACE_REGS_ARG
+static void munmap_ftrace(unsigned long ip, unsigned long parent_ip,
+			  struct ftrace_ops *op, struct ftrace_regs *fregs)
+#else
+static void munmap_ftrace(unsigned long ip, unsigned long parent_ip,
+			  struct ftrace_ops *op, struct pt_regs *regs)
+#endif
+{
+	munmap_entry();
 }
 
 /* The checks mremap makes before it changes anything. */
@@ -317,21 +366,37 @@ static int new_task_pre(struct kprobe *kp, struct pt_regs *regs)
 	return 0;
 }
 
+/* The kprobe of a kprobe or kretprobe. */
 static struct kprobe *probe_kprobe(struct anonstat_probe *p)
 {
-	return p->is_kretprobe ? &p->krp.kp : &p->kp;
+	return p->type == TYPE_KRETPROBE ? &p->krp.kp : &p->kp;
 }
+
+static const char *const type_names[] = {
+	[TYPE_KPROBE] = "kprobe",
+	[TYPE_KRETPROBE] = "kretprobe",
+	[TYPE_FTRACE] = "ftrace",
+};
 
 /*
  * Hits the kprobe core missed.  For a kprobe: hits inside another probe's
  * handler.  For a kretprobe: calls that found no free instance, so neither
  * handler ran.  (Its kprobe's own nmissed is left out: a syscall entry is
  * never hit inside a handler, and before 5.14 the kprobe core counted there
- * each page fault the entry handler takes reading the user stack.)
+ * each page fault the entry handler takes reading the user stack.)  An
+ * ftrace callback is missed only by a recursive call, which munmap's never
+ * is, and ftrace does not count those: 0.
  */
 static unsigned long probe_missed(const struct anonstat_probe *p)
 {
-	return p->is_kretprobe ? p->krp.nmissed : p->kp.nmissed;
+	switch (p->type) {
+	case TYPE_KPROBE:
+		return p->kp.nmissed;
+	case TYPE_KRETPROBE:
+		return p->krp.nmissed;
+	default:
+		return 0;
+	}
 }
 
 /*
@@ -344,14 +409,53 @@ static const unsigned int register_order[NR_PROBES] = {
 	PROBE_MMAP,
 };
 
+/* Register (when armed) or unregister @p's ftrace_ops. */
+static int ftrace_arm(struct anonstat_probe *p, bool on)
+{
+	int ret = 0;
+
+	if (on && !p->armed)
+		ret = register_ftrace_function(&p->fops);
+	else if (!on && p->armed)
+		ret = unregister_ftrace_function(&p->fops);
+	if (!ret)
+		p->armed = on;
+	return ret;
+}
+
+/*
+ * Free the filter of @p's ops, which is not registered.  Emptying it frees
+ * its entries (ftrace_free_filter() is not exported before 6.1).
+ */
+static void ftrace_filter_free(struct anonstat_probe *p)
+{
+	ftrace_set_filter(&p->fops, NULL, 0, 1);
+}
+
+static int ftrace_register(struct anonstat_probe *p)
+{
+	char symbol[KSYM_NAME_LEN];	/* ftrace_set_filter() wants it writable */
+	int ret;
+
+	strscpy(symbol, p->symbol, sizeof(symbol));
+	ret = ftrace_set_filter(&p->fops, symbol, strlen(symbol), 1);
+	if (!ret && READ_ONCE(anonstat_enabled))
+		ret = ftrace_arm(p, true);
+	if (ret)
+		ftrace_filter_free(p);
+	return ret;
+}
+
 static int probe_register(struct anonstat_probe *p)
 {
 	struct kprobe *kp = probe_kprobe(p);
 
+	if (p->type == TYPE_FTRACE)
+		return ftrace_register(p);
 	kp->symbol_name = p->symbol;
 	if (!READ_ONCE(anonstat_enabled))
 		kp->flags |= KPROBE_FLAG_DISABLED;
-	if (p->is_kretprobe) {
+	if (p->type == TYPE_KRETPROBE) {
 		p->krp.maxactive = max_t(int, KRETPROBE_INSTANCES_MIN,
 					 KRETPROBE_INSTANCES_PER_CPU *
 					 num_possible_cpus());
@@ -364,10 +468,14 @@ static void probe_unregister(struct anonstat_probe *p)
 {
 	if (!p->attached)
 		return;
-	if (p->is_kretprobe)
+	if (p->type == TYPE_FTRACE) {
+		ftrace_arm(p, false);
+		ftrace_filter_free(p);
+	} else if (p->type == TYPE_KRETPROBE) {
 		unregister_kretprobe(&p->krp);
-	else
+	} else {
 		unregister_kprobe(&p->kp);
+	}
 	p->attached = false;
 }
 
@@ -386,7 +494,7 @@ int anonstat_probes_register(void)
 		ret = probe_register(p);
 		if (ret) {
 			pr_err("cannot attach a %s to %s on kernel %s: %d\n",
-			       p->is_kretprobe ? "kretprobe" : "kprobe",
+			       type_names[p->type],
 			       p->symbol, init_utsname()->release, ret);
 			anonstat_probes_unregister();
 			return ret;
@@ -400,10 +508,12 @@ int anonstat_probes_register(void)
  * Arm or disarm the registered probes (control "enable"/"disable"): armed
  * release side first, disarmed in the other order, for the same reason as
  * register_order.  Disarmed probes cost the probed functions nothing.
+ * Arming can fail (an ftrace_ops needs memory to register): then nothing
+ * stays armed and the error is returned.  May sleep.
  */
-void anonstat_probes_arm(bool on)
+int anonstat_probes_arm(bool on)
 {
-	int i;
+	int i, ret = 0;
 
 	for (i = 0; i < NR_PROBES; i++) {
 		struct anonstat_probe *p;
@@ -411,11 +521,20 @@ void anonstat_probes_arm(bool on)
 		p = &anonstat_probe_table[register_order[on ? i : NR_PROBES - 1 - i]];
 		if (!p->attached)
 			continue;
-		if (on)
-			enable_kprobe(probe_kprobe(p));
+		if (p->type == TYPE_FTRACE)
+			ret = ftrace_arm(p, on);
+		else if (on)
+			ret = enable_kprobe(probe_kprobe(p));
 		else
 			disable_kprobe(probe_kprobe(p));
+		if (on && ret) {
+			pr_err("cannot arm the %s on %s: %d\n",
+			       type_names[p->type], p->symbol, ret);
+			anonstat_probes_arm(false);
+			return ret;
+		}
 	}
+	return 0;
 }
 
 void anonstat_probes_unregister(void)
@@ -432,7 +551,7 @@ void anonstat_probes_show(struct seq_file *m)
 
 	for (p = anonstat_probe_table; p < anonstat_probe_table + NR_PROBES; p++)
 		seq_printf(m, "probe %s %s %s %lld %lu\n", p->symbol,
-			   p->is_kretprobe ? "kretprobe" : "kprobe",
+			   type_names[p->type],
 			   p->attached ? "attached" : "detached",
 			   (long long)atomic64_read(&p->hits), probe_missed(p));
 }
