@@ -15,8 +15,8 @@
  * instead: a kprobe on an ftrace site costs about 175-200 instructions per
  * call on its own (saved registers, the kprobe core), the callback a few
  * dozen; the handler reads the user registers from current_pt_regs()
- * either way.  The callback is made with ftrace's recursion protection
- * (FTRACE_OPS_FL_RECURSION from 5.11, the default before), so it runs with
+ * either way.  The callback runs under ftrace's recursion protection
+ * (taken by the callback itself from 5.11, by ftrace before), so with
  * preemption disabled, as kprobe handlers do.
  *
  * Locking: the table is written only by anonstat_probes_register() and
@@ -86,17 +86,19 @@ static int mmap_entry(struct kretprobe_instance *ri, struct pt_regs *regs);
 static int mmap_return(struct kretprobe_instance *ri, struct pt_regs *regs);
 /*
  * 5.11 gave ftrace callbacks a struct ftrace_regs * instead of a struct
- * pt_regs *, and made recursion protection something a callback asks for
- * (FTRACE_OPS_FL_RECURSION) rather than gets unless it opts out; the same
- * release added linux/trace_recursion.h, which tells them apart here.
+ * pt_regs *, and left recursion protection to the callback (with
+ * ftrace_test_recursion_trylock(), which also disables preemption from
+ * 5.15 on) instead of wrapping every callback that does not opt out; the
+ * same release added linux/trace_recursion.h, which tells them apart here.
+ * (FTRACE_OPS_FL_RECURSION would have ftrace wrap it instead, at the
+ * price of one more indirect call per munmap.)
  */
 #if __has_include("linux/trace_recursion.h")
+#include <linux/trace_recursion.h>
 #define FTRACE_REGS_ARG		1
-#define MUNMAP_FTRACE_FLAGS	FTRACE_OPS_FL_RECURSION
 static void munmap_ftrace(unsigned long ip, unsigned long parent_ip,
 			  struct ftrace_ops *op, struct ftrace_regs *fregs);
 #else
-#define MUNMAP_FTRACE_FLAGS	0
 static void munmap_ftrace(unsigned long ip, unsigned long parent_ip,
 			  struct ftrace_ops *op, struct pt_regs *regs);
 #endif
@@ -130,10 +132,7 @@ static struct anonstat_probe anonstat_probe_table[NR_PROBES] = {
 	[PROBE_MUNMAP] = {
 		.symbol = "__x64_sys_munmap",
 		.type = TYPE_FTRACE,
-		.fops = {
-			.func = munmap_ftrace,
-			.flags = MUNMAP_FTRACE_FLAGS,
-		},
+		.fops = { .func = munmap_ftrace },
 	},
 	[PROBE_MREMAP] = {
 		.symbol = "__x64_sys_mremap",
@@ -255,13 +254,22 @@ static void munmap_entry(void)
 #ifdef FTRACE_REGS_ARG
 static void munmap_ftrace(unsigned long ip, unsigned long parent_ip,
 			  struct ftrace_ops *op, struct ftrace_regs *fregs)
+{
+	int bit = ftrace_test_recursion_trylock(ip, parent_ip);
+
+	if (bit < 0)
+		return;
+	munmap_entry();
+	ftrace_test_recursion_unlock(bit);
+}
 #else
+/* ftrace calls it with recursion protection and preemption disabled */
 static void munmap_ftrace(unsigned long ip, unsigned long parent_ip,
 			  struct ftrace_ops *op, struct pt_regs *regs)
-#endif
 {
 	munmap_entry();
 }
+#endif
 
 /* The checks mremap makes before it changes anything. */
 static bool mremap_args_ok(struct anonstat_mremap_call *c)
