@@ -10,16 +10,40 @@
 #   make bench        guest benchmarks vs bpftrace -> bench/RESULTS.md
 #                     (needs bpftrace)
 #   make clean        back to the tree as checked out
+#   make install      anontop, its manual page and (with KDIR) anonstat.ko;
+#                     PREFIX (/usr/local), DESTDIR; make uninstall undoes it
+#   make dkms-install the module sources to /usr/src/anonstat-VERSION, then
+#                     dkms add, build and install for KRELEASE; dkms-remove
 #
 # KDIR is the kernel build tree; on a host that has no headers for the
-# running kernel the module is skipped (with one line saying so).
+# running kernel the module is skipped (with one line saying so).  KRELEASE
+# is the release KDIR was built for.
 
 KDIR ?= /lib/modules/$(shell uname -r)/build
 KERNELS ?= 5.10 6.1 6.12 7.2
 BENCH_KERNELS ?= 6.1 7.2
+# (UTS_RELEASE, what the module's vermagic says: on Debian 6.1 headers
+# include/config/kernel.release holds the upstream version instead)
+ifndef KRELEASE
+KRELEASE := $(shell sed -n 's/^\#define UTS_RELEASE "\(.*\)"$$/\1/p' \
+	"$(KDIR)/include/generated/utsrelease.h" 2>/dev/null | grep . || uname -r)
+endif
+VERSION := $(shell sed -n 's/^PACKAGE_VERSION="\(.*\)"$$/\1/p' "$(CURDIR)/dkms.conf")
+
+# anontop reads root-only debugfs files and is documented in section 8:
+# a system administration command, so sbin (FHS, Debian policy 9.1.1).
+PREFIX ?= /usr/local
+SBINDIR ?= $(PREFIX)/sbin
+MAN8DIR ?= $(PREFIX)/share/man/man8
+MODDIR = $(DESTDIR)/lib/modules/$(KRELEASE)/extra
+DKMS_SRC = $(DESTDIR)/usr/src/anonstat-$(VERSION)
+# extra dkms options, e.g. --kernelsourcedir=DIR or --installtree=DIR
+DKMS_FLAGS ?=
 
 .PHONY: all module userspace guest-programs stress-programs check \
-	check-host check-vm check-stress bench demo clean help
+	check-host check-vm check-stress bench demo clean help \
+	install install-userspace install-module install-dkms-src uninstall \
+	dkms-install dkms-remove
 
 all: module userspace
 
@@ -68,4 +92,56 @@ clean:
 	$(MAKE) -C bench clean
 
 help:
-	@sed -n '2,15p' Makefile
+	@sed -n '2,20p' Makefile
+
+install: install-userspace install-module
+
+install-userspace:
+	$(MAKE) -C userspace anontop
+	install -d "$(DESTDIR)$(SBINDIR)" "$(DESTDIR)$(MAN8DIR)"
+	install -m 0755 userspace/anontop "$(DESTDIR)$(SBINDIR)/anontop"
+	install -m 0644 userspace/anontop.8 "$(DESTDIR)$(MAN8DIR)/anontop.8"
+
+# depmod only for the live system: a DESTDIR is staged for a package or an
+# image, whose own tools run depmod where it is installed.
+install-module: module
+	@if [ -d "$(KDIR)" ]; then \
+		set -x; \
+		install -d "$(MODDIR)" && \
+		install -m 0644 anonstat.ko "$(MODDIR)/anonstat.ko" || exit 1; \
+		if [ -z "$(DESTDIR)" ]; then depmod -a "$(KRELEASE)"; fi; \
+	else \
+		echo "anonstat: no kernel build tree at $(KDIR): anonstat.ko not installed"; \
+	fi
+
+# the files install put, and nothing else: directories stay, as they may
+# be shared
+uninstall:
+	rm -f "$(DESTDIR)$(SBINDIR)/anontop" "$(DESTDIR)$(MAN8DIR)/anontop.8"
+	@if [ -e "$(MODDIR)/anonstat.ko" ]; then \
+		set -x; \
+		rm -f "$(MODDIR)/anonstat.ko"; \
+		if [ -z "$(DESTDIR)" ]; then depmod -a "$(KRELEASE)"; fi; \
+	fi
+
+# What DKMS (and kbuild under it) needs to build the module: no Makefile,
+# dkms.conf calls kbuild with M= and kbuild reads Kbuild.
+install-dkms-src:
+	rm -rf "$(DKMS_SRC)"
+	install -d "$(DKMS_SRC)/module"
+	install -m 0644 Kbuild dkms.conf "$(DKMS_SRC)/"
+	install -m 0644 module/*.c module/*.h "$(DKMS_SRC)/module/"
+
+# Replaces an anonstat/VERSION already in DKMS with these sources.
+dkms-install:
+	@if [ -n "$$(dkms status $(DKMS_FLAGS) anonstat/$(VERSION))" ]; then \
+		set -x; dkms remove $(DKMS_FLAGS) anonstat/$(VERSION) --all; fi
+	$(MAKE) install-dkms-src DESTDIR=
+	dkms add $(DKMS_FLAGS) anonstat/$(VERSION)
+	dkms build $(DKMS_FLAGS) anonstat/$(VERSION) -k "$(KRELEASE)"
+	dkms install $(DKMS_FLAGS) anonstat/$(VERSION) -k "$(KRELEASE)"
+
+dkms-remove:
+	@if [ -n "$$(dkms status $(DKMS_FLAGS) anonstat/$(VERSION))" ]; then \
+		set -x; dkms remove $(DKMS_FLAGS) anonstat/$(VERSION) --all; fi
+	rm -rf "/usr/src/anonstat-$(VERSION)"
