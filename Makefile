@@ -14,6 +14,7 @@
 #                     PREFIX (/usr/local), DESTDIR; make uninstall undoes it
 #   make dkms-install the module sources to /usr/src/anonstat-VERSION, then
 #                     dkms add, build and install for KRELEASE; dkms-remove
+#   make deb          anonstat-dkms and anontop .debs in build/deb/
 #
 # KDIR is the kernel build tree; on a host that has no headers for the
 # running kernel the module is skipped (with one line saying so).  KRELEASE
@@ -39,11 +40,12 @@ MODDIR = $(DESTDIR)/lib/modules/$(KRELEASE)/extra
 DKMS_SRC = $(DESTDIR)/usr/src/anonstat-$(VERSION)
 # extra dkms options, e.g. --kernelsourcedir=DIR or --installtree=DIR
 DKMS_FLAGS ?=
+DEB_DIR := build/deb
 
 .PHONY: all module userspace guest-programs stress-programs check \
 	check-host check-vm check-stress bench demo clean help \
 	install install-userspace install-module install-dkms-src uninstall \
-	dkms-install dkms-remove
+	dkms-install dkms-remove deb
 
 all: module userspace
 
@@ -92,7 +94,7 @@ clean:
 	$(MAKE) -C bench clean
 
 help:
-	@sed -n '2,20p' Makefile
+	@sed -n '2,21p' Makefile
 
 install: install-userspace install-module
 
@@ -145,3 +147,20 @@ dkms-remove:
 	@if [ -n "$$(dkms status $(DKMS_FLAGS) anonstat/$(VERSION))" ]; then \
 		set -x; dkms remove $(DKMS_FLAGS) anonstat/$(VERSION) --all; fi
 	rm -rf "/usr/src/anonstat-$(VERSION)"
+
+# dpkg-buildpackage writes next to the source tree: build it in a copy
+# under $(DEB_DIR) (the tree's tracked and new files, not its build
+# outputs), so the .debs land in $(DEB_DIR).
+deb:
+	@command -v dpkg-buildpackage >/dev/null || \
+		{ echo "anonstat: make deb needs dpkg-dev debhelper dh-dkms" >&2; exit 1; }
+	@git rev-parse --git-dir >/dev/null 2>&1 || \
+		{ echo "anonstat: make deb packages a git work tree; elsewhere run dpkg-buildpackage -us -uc" >&2; exit 1; }
+	rm -rf "$(DEB_DIR)"
+	mkdir -p "$(DEB_DIR)/anonstat-$(VERSION)"
+	git ls-files -z --cached --others --exclude-standard -- \
+		Makefile Kbuild dkms.conf README.md debian module userspace | \
+		xargs -0 sh -c 'for f; do [ -e "$$f" ] && printf "%s\0" "$$f"; done' sh | \
+		tar --null -T - -cf - | tar -xf - -C "$(DEB_DIR)/anonstat-$(VERSION)"
+	cd "$(DEB_DIR)/anonstat-$(VERSION)" && dpkg-buildpackage -us -uc
+	@ls -1 "$(DEB_DIR)"/*.deb
