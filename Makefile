@@ -15,6 +15,7 @@
 #   make dkms-install the module sources to /usr/src/anonstat-VERSION, then
 #                     dkms add, build and install for KRELEASE; dkms-remove
 #   make deb          anonstat-dkms and anontop .debs in build/deb/
+#   make check-packaging  install, DKMS and .deb checks (tests/host/)
 #
 # KDIR is the kernel build tree; on a host that has no headers for the
 # running kernel the module is skipped (with one line saying so).  KRELEASE
@@ -45,7 +46,7 @@ DEB_DIR := build/deb
 .PHONY: all module userspace guest-programs stress-programs check \
 	check-host check-vm check-stress bench demo clean help \
 	install install-userspace install-module install-dkms-src uninstall \
-	dkms-install dkms-remove deb
+	dkms-install dkms-remove deb check-packaging
 
 all: module userspace
 
@@ -94,7 +95,7 @@ clean:
 	$(MAKE) -C bench clean
 
 help:
-	@sed -n '2,21p' Makefile
+	@sed -n '2,22p' Makefile
 
 install: install-userspace install-module
 
@@ -164,3 +165,6 @@ deb:
 		tar --null -T - -cf - | tar -xf - -C "$(DEB_DIR)/anonstat-$(VERSION)"
 	cd "$(DEB_DIR)/anonstat-$(VERSION)" && dpkg-buildpackage -us -uc
 	@ls -1 "$(DEB_DIR)"/*.deb
+
+check-packaging:
+	tests/host/packaging.sh
