@@ -42,6 +42,7 @@
 #include <linux/rcupdate.h>
 #include <linux/sched.h>
 #include <linux/spinlock.h>
+#include <linux/timekeeping.h>
 #include <linux/types.h>
 
 #define ANONSTAT_VERSION "0.1.0"
@@ -106,6 +107,16 @@ struct anonstat_counts {
 	u64 first_ns;
 	u64 last_ns;
 };
+
+/*
+ * The time of an event, for first_ns/last_ns: CLOCK_MONOTONIC nanoseconds
+ * at tick resolution (the coarse clock costs a fraction of a clocksource
+ * read, and events are stamped on every mmap and munmap).
+ */
+static inline u64 anonstat_now(void)
+{
+	return ktime_get_coarse_ns();
+}
 
 /* An event at @now: first_ns is the first one, last_ns the latest. */
 static inline void anonstat_counts_time(struct anonstat_counts *c, u64 now)

@@ -24,7 +24,6 @@
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
 #include <linux/hashtable.h>
-#include <linux/ktime.h>
 #include <linux/mm_types.h>
 #include <linux/sched/signal.h>
 #include <linux/slab.h>
@@ -372,7 +371,7 @@ void anonstat_proc_mm_gone(struct mm_struct *mm)
 	}
 
 	spin_lock(&proc->lock);
-	release_all(proc, ktime_get_ns());
+	release_all(proc, anonstat_now());
 	if (exec)
 		anonstat_sites_retire(proc);
 	else

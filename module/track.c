@@ -26,7 +26,6 @@
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
-#include <linux/ktime.h>
 #include <linux/mm.h>
 #include <linux/mman.h>
 #include <linux/sched/mm.h>
@@ -339,7 +338,7 @@ void anonstat_track_map(unsigned long start, unsigned long len,
 	struct anonstat_region *r;
 	struct anonstat_proc *proc;
 	struct anonstat_site *site;
-	u64 now = ktime_get_ns();
+	u64 now = anonstat_now();
 
 	r = anonstat_region_alloc();
 	if (!r)
@@ -389,7 +388,7 @@ void anonstat_track_release(unsigned long start, unsigned long len,
 	rcu_read_lock();
 	proc = anonstat_proc_lookup(current->mm);
 	if (proc) {
-		now = ktime_get_ns();
+		now = anonstat_now();
 		spin_lock(&proc->lock);
 		if (!proc->dead) {
 			anonstat_regions_detach(proc, start, start + len, &pieces,
@@ -697,7 +696,7 @@ void anonstat_track_mremap_end(struct anonstat_mremap_call *call, long ret)
 	bool grown = true, failed = IS_ERR_VALUE(base);
 	struct anonstat_proc *proc;
 	struct anonstat_thread *t;
-	u64 now = ktime_get_ns();
+	u64 now = anonstat_now();
 
 	rcu_read_lock();
 	proc = anonstat_proc_lookup(current->mm);
@@ -777,7 +776,7 @@ static void inherit_run(struct anonstat_proc *child,
 	copy->site = *site;
 	copy->flags = ANONSTAT_REGION_INHERITED;
 	insert_region(child, copy);
-	account_inherit(child, *site, end - start, ktime_get_ns());
+	account_inherit(child, *site, end - start, anonstat_now());
 }
 
 /*
