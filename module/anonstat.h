@@ -60,6 +60,7 @@
 #define ANONSTAT_LIMIT_RETAIN_EXITED	4096
 #define ANONSTAT_MAX_FILTER_PIDS	16
 #define ANONSTAT_MAX_THREADS_PER_PROC	4096
+#define ANONSTAT_PROC_FREE_REGIONS	8	/* free region objects a process keeps */
 
 enum anonstat_kind {
 	ANONSTAT_KIND_PRIVATE,
@@ -181,6 +182,8 @@ struct anonstat_proc {
 	bool exited;
 	char comm[TASK_COMM_LEN];
 	struct rb_root regions;
+	struct anonstat_region *free_regions;	/* for reuse, linked by next */
+	unsigned int nr_free_regions;
 	struct hlist_head *site_hash;
 	unsigned int site_hash_bits;
 	unsigned int nr_sites;
@@ -241,6 +244,9 @@ int anonstat_region_cache_init(void);
 void anonstat_region_cache_exit(void);
 struct anonstat_region *anonstat_region_alloc(void);	/* no lock needed */
 void anonstat_region_free(struct anonstat_region *r);	/* no lock needed */
+struct anonstat_region *anonstat_region_get(struct anonstat_proc *proc);
+void anonstat_region_put(struct anonstat_proc *proc, struct anonstat_region *r);
+void anonstat_regions_free_cache(struct anonstat_proc *proc);
 struct anonstat_region *anonstat_region_insert(struct anonstat_proc *proc,
 					       struct anonstat_region *r);
 struct anonstat_region *anonstat_region_first(struct anonstat_proc *proc,
@@ -254,6 +260,7 @@ void anonstat_regions_free_all(struct anonstat_proc *proc);
 void anonstat_pieces_init(struct anonstat_pieces *p);
 void anonstat_pieces_add(struct anonstat_pieces *p, struct anonstat_region *r);
 void anonstat_pieces_free(struct anonstat_pieces *p);	/* no lock needed */
+void anonstat_pieces_put(struct anonstat_proc *proc, struct anonstat_pieces *p);
 
 /* site.c (caller holds proc->lock) */
 int anonstat_sites_init(struct anonstat_proc *proc);

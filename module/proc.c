@@ -376,6 +376,8 @@ void anonstat_proc_mm_gone(struct mm_struct *mm)
 		anonstat_sites_retire(proc);
 	else
 		proc->exited = true;
+	if (!exec)
+		anonstat_regions_free_cache(proc);
 	spin_unlock(&proc->lock);
 
 	trim_exited_locked(&doomed);

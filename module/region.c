@@ -10,22 +10,31 @@
  *
  * Locking: every function that takes a proc expects proc->lock held.
  * Region objects come from one kmem_cache; allocation uses ANONSTAT_GFP,
- * stays within max_regions (split pieces included, so the number of region
- * objects never exceeds the cap) and is counted in anonstat_nr_regions and
- * anonstat_memory.
+ * stays within max_regions (split pieces included, so the number of regions
+ * in use never exceeds the cap) and is counted in anonstat_nr_regions and
+ * anonstat_memory.  A process keeps up to ANONSTAT_PROC_FREE_REGIONS freed
+ * objects for its next regions (anonstat_region_get()/_put()), so that a
+ * map/unmap pair makes no slab call; they stay in anonstat_memory (the
+ * module holds them) but not in anonstat_nr_regions, and are freed when the
+ * process's address space goes away.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
 #include <linux/slab.h>
+#include <linux/string.h>
 
 #include "anonstat.h"
 
 static struct kmem_cache *anonstat_region_cache;
+static unsigned int anonstat_region_size;	/* kmem_cache_size() of it */
 
 int anonstat_region_cache_init(void)
 {
 	anonstat_region_cache = KMEM_CACHE(anonstat_region, 0);
-	return anonstat_region_cache ? 0 : -ENOMEM;
+	if (!anonstat_region_cache)
+		return -ENOMEM;
+	anonstat_region_size = kmem_cache_size(anonstat_region_cache);
+	return 0;
 }
 
 void anonstat_region_cache_exit(void)
@@ -33,31 +42,80 @@ void anonstat_region_cache_exit(void)
 	kmem_cache_destroy(anonstat_region_cache);
 }
 
-/* A region object, within the max_regions cap; NULL (counted) otherwise. */
+/* Count one more region in use; false (counted as a drop) at the cap. */
+static bool region_reserve(void)
+{
+	if (atomic_inc_return(&anonstat_nr_regions) <= READ_ONCE(anonstat_max_regions))
+		return true;
+	atomic_dec(&anonstat_nr_regions);
+	anonstat_drop(ANONSTAT_DROP_REGIONS_CAP, 1);
+	return false;
+}
+
+/* A zeroed region object, within the max_regions cap; NULL (counted) otherwise. */
 struct anonstat_region *anonstat_region_alloc(void)
 {
 	struct anonstat_region *r;
 
-	if (atomic_inc_return(&anonstat_nr_regions) > READ_ONCE(anonstat_max_regions)) {
-		atomic_dec(&anonstat_nr_regions);
-		anonstat_drop(ANONSTAT_DROP_REGIONS_CAP, 1);
+	if (!region_reserve())
 		return NULL;
-	}
 	r = kmem_cache_zalloc(anonstat_region_cache, ANONSTAT_GFP);
 	if (!r) {
 		atomic_dec(&anonstat_nr_regions);
 		anonstat_drop(ANONSTAT_DROP_NOMEM, 1);
 		return NULL;
 	}
-	atomic_long_add(kmem_cache_size(anonstat_region_cache), &anonstat_memory);
+	atomic_long_add(anonstat_region_size, &anonstat_memory);
 	return r;
 }
 
 void anonstat_region_free(struct anonstat_region *r)
 {
 	atomic_dec(&anonstat_nr_regions);
-	atomic_long_sub(kmem_cache_size(anonstat_region_cache), &anonstat_memory);
+	atomic_long_sub(anonstat_region_size, &anonstat_memory);
 	kmem_cache_free(anonstat_region_cache, r);
+}
+
+/* As anonstat_region_alloc(), but from @proc's free objects if it has one. */
+struct anonstat_region *anonstat_region_get(struct anonstat_proc *proc)
+{
+	struct anonstat_region *r = proc->free_regions;
+
+	if (!r)
+		return anonstat_region_alloc();
+	if (!region_reserve())
+		return NULL;
+	proc->free_regions = r->next;
+	proc->nr_free_regions--;
+	memset(r, 0, sizeof(*r));
+	return r;
+}
+
+/* Free @r, keeping it for @proc's next region while there is room. */
+void anonstat_region_put(struct anonstat_proc *proc, struct anonstat_region *r)
+{
+	if (proc->dead || proc->nr_free_regions >= ANONSTAT_PROC_FREE_REGIONS) {
+		anonstat_region_free(r);
+		return;
+	}
+	atomic_dec(&anonstat_nr_regions);
+	r->next = proc->free_regions;
+	proc->free_regions = r;
+	proc->nr_free_regions++;
+}
+
+/* Give @proc's free objects back to the slab. */
+void anonstat_regions_free_cache(struct anonstat_proc *proc)
+{
+	struct anonstat_region *r, *next;
+
+	for (r = proc->free_regions; r; r = next) {
+		next = r->next;
+		atomic_long_sub(anonstat_region_size, &anonstat_memory);
+		kmem_cache_free(anonstat_region_cache, r);
+	}
+	proc->free_regions = NULL;
+	proc->nr_free_regions = 0;
 }
 
 /* The first region that ends after @addr, or NULL. */
@@ -137,11 +195,23 @@ void anonstat_pieces_free(struct anonstat_pieces *p)
 	anonstat_pieces_init(p);
 }
 
+void anonstat_pieces_put(struct anonstat_proc *proc, struct anonstat_pieces *p)
+{
+	struct anonstat_region *r, *next;
+
+	for (r = p->first; r; r = next) {
+		next = r->next;
+		anonstat_region_put(proc, r);
+	}
+	anonstat_pieces_init(p);
+}
+
 /* A copy of @r limited to [start, end), or NULL when out of memory. */
-static struct anonstat_region *region_cut(struct anonstat_region *r,
+static struct anonstat_region *region_cut(struct anonstat_proc *proc,
+					  struct anonstat_region *r,
 					  unsigned long start, unsigned long end)
 {
-	struct anonstat_region *piece = anonstat_region_alloc();
+	struct anonstat_region *piece = anonstat_region_get(proc);
 
 	if (!piece)
 		return NULL;
@@ -196,14 +266,14 @@ void anonstat_regions_detach(struct anonstat_proc *proc, unsigned long start,
 			anonstat_pieces_add(pieces, r);
 			continue;
 		}
-		piece = region_cut(r, cut_start, cut_end);
+		piece = region_cut(proc, r, cut_start, cut_end);
 		if (r->start < start && r->end > end) {
 			/* the middle: the tree keeps the left part, a new
 			 * region takes the right part
 			 */
 			struct anonstat_region *right;
 
-			right = region_cut(r, end, r->end);
+			right = region_cut(proc, r, end, r->end);
 			if (right) {
 				r->end = start;
 				anonstat_region_insert(proc, right);
@@ -247,4 +317,5 @@ void anonstat_regions_free_all(struct anonstat_proc *proc)
 	rbtree_postorder_for_each_entry_safe(r, tmp, &proc->regions, node)
 		anonstat_region_free(r);
 	proc->regions = RB_ROOT;
+	anonstat_regions_free_cache(proc);
 }

@@ -228,7 +228,7 @@ static void release_pieces(struct anonstat_proc *proc,
 	for (r = pieces->first; r; r = r->next)
 		account_release(proc, r->site, t, r->end - r->start,
 				piece_is_whole(r), now);
-	anonstat_pieces_free(pieces);
+	anonstat_pieces_put(proc, pieces);
 }
 
 /*
@@ -251,7 +251,7 @@ static void drop_stale(struct anonstat_proc *proc, unsigned long start,
 			region_count(proc, r->site, -1);
 		anonstat_drop(ANONSTAT_DROP_STALE, 1);
 	}
-	anonstat_pieces_free(&pieces);
+	anonstat_pieces_put(proc, &pieces);
 }
 
 /* Link @r, first dropping anything stale in its way. */
@@ -340,35 +340,31 @@ void anonstat_track_map(unsigned long start, unsigned long len,
 	struct anonstat_site *site;
 	u64 now = anonstat_now();
 
-	r = anonstat_region_alloc();
-	if (!r)
-		return;
-	r->start = start;
-	r->end = start + len;
-
 	rcu_read_lock();
 	proc = anonstat_proc_get_current();
 	if (!proc)
-		goto out_free;
+		goto out;
 	spin_lock(&proc->lock);
 	if (proc->dead)
 		goto out_unlock;
-	site = anonstat_site_get(proc, kind, cs->frames, cs->depth);
-	if (!site)
+	r = anonstat_region_get(proc);
+	if (!r)
 		goto out_unlock;
+	site = anonstat_site_get(proc, kind, cs->frames, cs->depth);
+	if (!site) {
+		anonstat_region_put(proc, r);
+		goto out_unlock;
+	}
+	r->start = start;
+	r->end = start + len;
 	r->site = site;
 	insert_region(proc, r);
 	account_map(proc, site, anonstat_thread_get(proc, current), len, now);
 	anonstat_proc_touch(proc, now);
-	spin_unlock(&proc->lock);
-	rcu_read_unlock();
-	return;
-
 out_unlock:
 	spin_unlock(&proc->lock);
-out_free:
+out:
 	rcu_read_unlock();
-	anonstat_region_free(r);
 }
 
 /* current releases [start, start + len): munmap, MAP_FIXED, brk shrink. */
