@@ -38,6 +38,8 @@ bool anonstat_filter_wants(struct task_struct *task)
 	const struct anonstat_filter *f;
 	bool wants = true;
 
+	if (!rcu_access_pointer(anonstat_filter))
+		return true;
 	rcu_read_lock();
 	f = rcu_dereference(anonstat_filter);
 	if (f && f->nr_pids) {
@@ -90,10 +92,18 @@ static int parse_comm(const char *arg, struct anonstat_filter *f)
 	return 0;
 }
 
+/*
+ * Install @f.  A filter that lets every process through is stored as NULL,
+ * which anonstat_filter_wants() tells without entering an RCU section.
+ */
 static void filter_replace(struct anonstat_filter *f)
 {
 	struct anonstat_filter *old;
 
+	if (f && !f->nr_pids && !f->comm[0]) {
+		kfree(f);
+		f = NULL;
+	}
 	old = rcu_replace_pointer(anonstat_filter, f,
 				  lockdep_is_held(&anonstat_control_mutex));
 	if (old)
