@@ -98,6 +98,18 @@ static u32 site_hash(unsigned int kind, const unsigned long *frames,
 	return h >> 32;
 }
 
+/* The same frames?  (inline: a memcmp() call costs more at these sizes) */
+static bool frames_equal(const unsigned long *a, const unsigned long *b,
+			 unsigned int depth)
+{
+	unsigned int i;
+
+	for (i = 0; i < depth; i++)
+		if (a[i] != b[i])
+			return false;
+	return true;
+}
+
 /*
  * The site of @proc for this kind and call stack; created when new.
  * Returns NULL (counted as a drop) at the sites cap or without memory.
@@ -115,7 +127,7 @@ struct anonstat_site *anonstat_site_get(struct anonstat_proc *proc,
 	hlist_for_each_entry(site, bucket, hash_node) {
 		if (site->hash == hash && site->kind == kind &&
 		    site->depth == depth &&
-		    !memcmp(site->frames, frames, depth * sizeof(*frames)))
+		    frames_equal(site->frames, frames, depth))
 			return site;
 	}
 
