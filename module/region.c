@@ -250,7 +250,8 @@ void anonstat_regions_detach(struct anonstat_proc *proc, unsigned long start,
 		unsigned long cut_end = min(r->end, end);
 		struct anonstat_region *piece;
 
-		next = anonstat_region_next(r);
+		/* regions are disjoint: none after one that reaches @end matters */
+		next = r->end < end ? anonstat_region_next(r) : NULL;
 		if (cut_start > cursor) {
 			if (*nr_gaps < max_gaps) {
 				gaps[2 * *nr_gaps] = cursor;
