@@ -178,7 +178,7 @@ bool anonstat_proc_publish(struct anonstat_proc *proc)
 /*
  * The record of current's address space, made when there is none: after an
  * exec whose old mm went away in another task's context, the exited record
- * of the same thread group comes back.  Caller holds rcu_read_lock().
+ * of the same thread group comes back.  Caller is in an RCU read section.
  */
 struct anonstat_proc *anonstat_proc_get_current(void)
 {

@@ -340,7 +340,7 @@ void anonstat_track_map(unsigned long start, unsigned long len,
 	struct anonstat_site *site;
 	u64 now = anonstat_now();
 
-	rcu_read_lock();
+	rcu_read_lock_sched();
 	proc = anonstat_proc_get_current();
 	if (!proc)
 		goto out;
@@ -364,7 +364,7 @@ void anonstat_track_map(unsigned long start, unsigned long len,
 out_unlock:
 	spin_unlock(&proc->lock);
 out:
-	rcu_read_unlock();
+	rcu_read_unlock_sched();
 }
 
 /* current releases [start, start + len): munmap, MAP_FIXED, brk shrink. */
@@ -381,7 +381,7 @@ void anonstat_track_release(unsigned long start, unsigned long len,
 	gaps.range[1] = start + len;
 	anonstat_pieces_init(&pieces);
 
-	rcu_read_lock();
+	rcu_read_lock_sched();
 	proc = anonstat_proc_lookup(current->mm);
 	if (proc) {
 		now = anonstat_now();
@@ -397,7 +397,7 @@ void anonstat_track_release(unsigned long start, unsigned long len,
 		}
 		spin_unlock(&proc->lock);
 	}
-	rcu_read_unlock();
+	rcu_read_unlock_sched();
 	account_untracked(&gaps, nr_gaps, why);
 }
 
