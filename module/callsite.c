@@ -122,16 +122,25 @@ static __always_inline unsigned long *walk(unsigned long *out,
 	unsigned long prev;
 	u64 next_fp, ret;
 
-	/* near the top of the stack mapping only the first word may be there */
-	for (w = words; w < w_end; w++)
-		if (!get_word(w, sp + (w - words) * sizeof(*w)))
-			break;
-	if (w < w_end)
-		w_end = min(w, words + 1);
-	for (w = words; w < w_end; w++) {
-		if (after_call_insn(*w)) {
-			*out++ = *w;
-			break;
+	/*
+	 * Frame 1 is the first of the words at sp that is a return address.
+	 * Near the top of the stack mapping only the first word may be
+	 * there: the others count only when all of them can be read.  The
+	 * first word is usually the one, so the others are read only if not.
+	 */
+	if (!get_word(&words[0], sp))
+		return out;
+	if (after_call_insn(words[0])) {
+		*out++ = words[0];
+	} else {
+		for (w = words + 1; w < w_end; w++)
+			if (!get_word(w, sp + (w - words) * sizeof(*w)))
+				return out;
+		for (w = words + 1; w < w_end; w++) {
+			if (after_call_insn(*w)) {
+				*out++ = *w;
+				break;
+			}
 		}
 	}
 	if (out == frame1)
