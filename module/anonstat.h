@@ -28,11 +28,12 @@
  * rcu_read_lock_sched(), which is no function call on PREEMPT_RCU kernels;
  * call_rcu() waits for either kind of reader since 4.20).  proc->lock
  * protects everything a process owns: its regions, sites, threads and
- * counters.  Nothing is taken in the other order.  A handler may mmap_read_trylock() a process's mm only while
- * holding none of anonstat's locks.  Processes are freed after an RCU grace
- * period; a handler that finds proc->dead set under proc->lock leaves it
- * alone.  All of it runs in probe context or in a reader: no sleeping, and
- * allocations use ANONSTAT_GFP.
+ * counters.  Nothing is taken in the other order.  A handler may
+ * mmap_read_trylock() a process's mm only while holding none of anonstat's
+ * locks.  Processes are freed after an RCU grace period; a handler that
+ * finds proc->dead set under proc->lock leaves it alone.  All of it runs in
+ * probe context or in a reader: no sleeping, and allocations use
+ * ANONSTAT_GFP.
  */
 #ifndef ANONSTAT_H
 #define ANONSTAT_H
