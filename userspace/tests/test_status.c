@@ -6,19 +6,8 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "check.h"
 #include "parse.h"
-
-static int failures, passes;
-
-#define CHECK(cond) do {						\
-	if (cond) {							\
-		passes++;						\
-	} else {							\
-		failures++;						\
-		fprintf(stderr, "%s:%d: CHECK(%s) failed\n",		\
-			__FILE__, __LINE__, #cond);			\
-	}								\
-} while (0)
 
 static int parse_text(const char *text, struct status *st, unsigned int *bad)
 {
@@ -103,6 +92,5 @@ int main(void)
 	test_good();
 	test_extra_columns();
 	test_bad();
-	printf("test_status: %d passed, %d failed\n", passes, failures);
-	return failures ? 1 : 0;
+	return check_report("test_status");
 }
