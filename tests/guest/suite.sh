@@ -244,6 +244,69 @@ test_after_reload() {
 	run_prog acct_sites
 }
 
+# Secure Boot lockdown, raised at run time as a locked-down boot would have
+# it (one way: this test runs last).  Under "integrity" (five results):
+#   .read       every read-only file still opens and reads, and anontop -b
+#               shows the module;
+#   .accounting the probes keep counting: of two runs of anon_mmap, 10 and
+#               110 mappings, the second has exactly 100 more maps and
+#               unmaps;
+#   .control    control (mode 0200) no longer opens: EPERM;
+#   .rmmod      the module still unloads;
+#   .unsigned   and, unsigned, cannot be loaded again: EPERM.
+test_lockdown() {
+	t=$T
+	L=/sys/kernel/security/lockdown
+	[ -e $L ] || mount -t securityfs securityfs /sys/kernel/security
+	[ -e $L ] || { bad "no $L: this kernel has no lockdown LSM"; return; }
+	echo integrity >$L 2>/dev/null
+	grep -q '\[integrity\]' $L || { bad "lockdown: $(cat $L)"; return; }
+
+	T=$t.read
+	why=
+	for f in status procs threads sites regions; do
+		cat $D/$f >/dev/null 2>&1 || why="$why $f"
+	done
+	if [ -n "$why" ]; then
+		bad "cannot read:$why"
+	else
+		anontop -b -n 1 | grep -q "^anonstat .* on $(uname -r):" && ok ||
+			bad "anontop -b does not show the module"
+	fi
+
+	T=$t.accounting
+	anon_mmap 10 & p1=$!
+	wait $p1
+	anon_mmap 110 & p2=$!
+	wait $p2
+	dm=$(($(procs_field $p2 4) - $(procs_field $p1 4)))
+	du=$(($(procs_field $p2 5) - $(procs_field $p1 5)))
+	[ "$dm/$du" = 100/100 ] && ok || bad "maps +$dm, unmaps +$du (want +100 each)"
+
+	T=$t.control
+	err=$( (echo reset >$D/control) 2>&1)
+	case "$err" in
+	*"Operation not permitted"*) ok ;;
+	*) bad "write to control under lockdown: '$err'" ;;
+	esac
+
+	T=$t.rmmod
+	rmmod anonstat && ok || bad "rmmod exited $?"
+	T=$t.unsigned
+	err=$(insmod /anonstat/anonstat.ko 2>&1)
+	rc=$?
+	if [ "$rc" = 0 ]; then
+		bad "an unsigned module loaded under lockdown"
+		rmmod anonstat
+	else
+		case "$err" in
+		*"Operation not permitted"*) ok ;;
+		*) bad "insmod: '$err'" ;;
+		esac
+	fi
+	T=$t
+}
+
 tests=${*:-$(sed -n 's/^\(test_[a-z_0-9]*\)() {$/\1/p' "$0")}
 for T in $tests; do
 	$T
