@@ -268,10 +268,14 @@ static void on_signal(int sig)
 	stop = 1;
 }
 
-/* --openmetrics: finish the file being written, then exit 0 */
+/*
+ * --openmetrics: finish the file being written, then exit 0.  SA_RESTART:
+ * a read or write under way goes on; the sleep between samples is cut
+ * short all the same (clock_nanosleep() is never restarted).
+ */
 static void catch_signals(void)
 {
-	struct sigaction sa = { .sa_handler = on_signal };
+	struct sigaction sa = { .sa_handler = on_signal, .sa_flags = SA_RESTART };
 
 	sigemptyset(&sa.sa_mask);
 	sigaction(SIGINT, &sa, NULL);
