@@ -21,10 +21,9 @@ ok() { echo "ok prometheus.guest_$1"; }
 bad() { n=$1; shift; echo "FAIL prometheus.guest_$n: $*"; fail=1; }
 # wait_for COND...: up to 60 s
 wait_for() {
-	w=0
+	end=$(($(date +%s) + 60))
 	while ! "$@"; do
-		w=$((w + 1))
-		[ $w -lt 600 ] || return 1
+		[ "$(date +%s)" -lt "$end" ] || return 1
 		sleep 0.1
 	done
 }

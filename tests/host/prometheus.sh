@@ -149,13 +149,12 @@ prometheus --config.file="$tmp/prometheus.yml" --storage.tsdb.path="$tmp/tsdb" \
 	>"$tmp/prometheus.log" 2>&1 &
 pids+=($!)
 
-# wait_for SECS COND...: poll every 0.2 s
+# wait_for SECS COND...: poll every 0.2 s, for SECS seconds at most
 wait_for() {
-	local n=$(($1 * 5))
+	local end=$((SECONDS + $1))
 	shift
-	while ! "$@"; do
-		n=$((n - 1))
-		[ "$n" -gt 0 ] || return 1
+	until "$@"; do
+		[ "$SECONDS" -lt "$end" ] || return 1
 		sleep 0.2
 	done
 }
