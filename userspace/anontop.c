@@ -6,11 +6,13 @@
  * This file holds the command line and the batch loop; the rest is in
  * parse.c (the debugfs files), snapshot.c (reading them), model.c (rates,
  * leak marks, sorting), procfs.c and symbols.c (/proc and ELF symbols),
- * format.c and output.c (text and JSON), tui.c (the interactive view).
+ * format.c and output.c (text and JSON), prom.c (the Prometheus text format
+ * for node_exporter), tui.c (the interactive view).
  */
 #include <errno.h>
 #include <getopt.h>
 #include <math.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -19,6 +21,7 @@
 
 #include "model.h"
 #include "output.h"
+#include "prom.h"
 #include "snapshot.h"
 #include "tui.h"
 
@@ -41,13 +44,18 @@ struct options {
 	int pids[MAX_PIDS];
 	size_t nr_pids;
 	const char *comm;
+	const char *openmetrics;	/* FILE, or NULL */
+	unsigned int top_sites;
 };
+
+static volatile sig_atomic_t stop;
 
 static void usage(FILE *out)
 {
 	fprintf(out,
 		"usage: anontop [-b] [-n N] [-d SECS] [-p PID[,PID...]] [-s KEY] [--sites]\n"
 		"               [-o text|json] [--root DIR] [options]\n"
+		"       anontop --openmetrics FILE [-n N] [-d SECS] [--top-sites K] [options]\n"
 		"\n"
 		"Show which processes and call sites hold anonymous memory mappings,\n"
 		"as accounted by the anonstat kernel module, and which keep growing.\n"
@@ -68,6 +76,14 @@ static void usage(FILE *out)
 		"  -k, --leak-samples K a site is a leak suspect when its live bytes\n"
 		"                       grew in each of the last K samples (default 3)\n"
 		"      --probes         text: the module's probes and their hits too\n"
+		"      --openmetrics FILE\n"
+		"                       write each sample to FILE, atomically, in the\n"
+		"                       Prometheus text format (for node_exporter's\n"
+		"                       textfile collector) instead of printing it;\n"
+		"                       implies -b; without -n, until SIGINT or SIGTERM\n"
+		"      --top-sites K    --openmetrics: the K sites of each process with the\n"
+		"                       most live bytes, the rest summed as site=\"other\"\n"
+		"                       (default %d)\n"
 		"      --root DIR       read the debugfs files from DIR\n"
 		"                       (default " DEFAULT_ROOT ")\n"
 		"      --proc DIR       read /proc/PID files from DIR (default /proc)\n"
@@ -75,7 +91,7 @@ static void usage(FILE *out)
 		"  -V, --version        print the version\n"
 		"\n"
 		"Exit status: 0, or 1 with a one-line error naming the path and errno.\n"
-		"See anontop(8).\n", MAX_PIDS);
+		"See anontop(8).\n", MAX_PIDS, PROM_TOP_SITES);
 }
 
 static int bad_arg(const char *opt, const char *arg)
@@ -106,7 +122,8 @@ static int parse_pids(const char *s, struct options *o)
 
 static int parse_args(int argc, char **argv, struct options *o)
 {
-	enum { OPT_ROOT = 256, OPT_PROC, OPT_SITES, OPT_PROBES, OPT_REVERSE };
+	enum { OPT_ROOT = 256, OPT_PROC, OPT_SITES, OPT_PROBES, OPT_REVERSE,
+	       OPT_OPENMETRICS, OPT_TOP_SITES };
 	static const struct option longopts[] = {
 		{ "batch", no_argument, NULL, 'b' },
 		{ "iterations", required_argument, NULL, 'n' },
@@ -119,12 +136,15 @@ static int parse_args(int argc, char **argv, struct options *o)
 		{ "output", required_argument, NULL, 'o' },
 		{ "leak-samples", required_argument, NULL, 'k' },
 		{ "probes", no_argument, NULL, OPT_PROBES },
+		{ "openmetrics", required_argument, NULL, OPT_OPENMETRICS },
+		{ "top-sites", required_argument, NULL, OPT_TOP_SITES },
 		{ "root", required_argument, NULL, OPT_ROOT },
 		{ "proc", required_argument, NULL, OPT_PROC },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 },
 	};
+	bool output_set = false;
 	char *end;
 	long v;
 	int c;
@@ -167,6 +187,7 @@ static int parse_args(int argc, char **argv, struct options *o)
 				o->json = false;
 			else
 				return bad_arg("-o", optarg);
+			output_set = true;
 			break;
 		case 'k':
 			errno = 0;
@@ -183,6 +204,19 @@ static int parse_args(int argc, char **argv, struct options *o)
 			break;
 		case OPT_PROBES:
 			o->probes = true;
+			break;
+		case OPT_OPENMETRICS:
+			if (!*optarg)
+				return bad_arg("--openmetrics", optarg);
+			o->openmetrics = optarg;
+			break;
+		case OPT_TOP_SITES:
+			errno = 0;
+			v = strtol(optarg, &end, 10);
+			if (errno || *end || end == optarg || v < 0 ||
+			    v > PROM_TOP_SITES_MAX)
+				return bad_arg("--top-sites", optarg);
+			o->top_sites = (unsigned int)v;
 			break;
 		case OPT_ROOT:
 			o->root = optarg;
@@ -205,7 +239,12 @@ static int parse_args(int argc, char **argv, struct options *o)
 		fprintf(stderr, "anontop: unexpected argument '%s'\n", argv[optind]);
 		return -1;
 	}
-	if (o->json)
+	if (o->openmetrics && output_set) {
+		fprintf(stderr, "anontop: --openmetrics writes FILE, not standard "
+			"output: -o does not apply (see anontop --help)\n");
+		return -1;
+	}
+	if (o->json || o->openmetrics)
 		o->batch = true;
 	return 0;
 }
@@ -219,8 +258,29 @@ static void sleep_until(const struct timespec *start, long n, double delay)
 		.tv_nsec = (long)((t - floor(t)) * 1e9),
 	};
 
-	while (clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &ts, NULL) == EINTR)
+	while (clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &ts, NULL) == EINTR &&
+	       !stop)
 		;
+}
+
+static void on_signal(int sig)
+{
+	(void)sig;
+	stop = 1;
+}
+
+/*
+ * --openmetrics: finish the file being written, then exit 0.  SA_RESTART:
+ * a read or write under way goes on; the sleep between samples is cut
+ * short all the same (clock_nanosleep() is never restarted).
+ */
+static void catch_signals(void)
+{
+	struct sigaction sa = { .sa_handler = on_signal, .sa_flags = SA_RESTART };
+
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
 }
 
 static int batch(struct model *m, const struct options *o)
@@ -233,23 +293,40 @@ static int batch(struct model *m, const struct options *o)
 		.probes = o->probes,
 		.version = ANONTOP_VERSION,
 	};
-	long iterations = o->iterations_set ? o->iterations : 1;
+	struct prom_opts prom = {
+		.filter = out.filter,
+		.top_sites = o->top_sites,
+	};
+	long iterations = o->iterations_set ? o->iterations :
+		o->openmetrics ? 0 : 1;
 	struct timespec start;
 	char err[4096];
 	long n;
 
-	if (o->sites) {
+	if (o->sites || o->openmetrics) {
 		m->detail = o->nr_pids ? DETAIL_PIDS : DETAIL_ALL;
 		m->detail_pids = o->pids;
 		m->nr_detail_pids = o->nr_pids;
 	}
+	if (o->openmetrics)
+		catch_signals();
 	clock_gettime(CLOCK_MONOTONIC, &start);
-	for (n = 0; iterations == 0 || n < iterations; n++) {
+	for (n = 0; (iterations == 0 || n < iterations) && !stop; n++) {
 		if (n > 0)
 			sleep_until(&start, n, o->delay);
+		if (stop)
+			break;
 		if (model_sample(m, err, sizeof(err))) {
 			fprintf(stderr, "anontop: %s\n", err);
 			return 1;
+		}
+		if (o->openmetrics) {
+			if (prom_write_file(o->openmetrics, m, &prom, err,
+					    sizeof(err))) {
+				fprintf(stderr, "anontop: %s\n", err);
+				return 1;
+			}
+			continue;
 		}
 		if ((o->json ? output_json : output_text)(stdout, m, &out)) {
 			int e = errno;
@@ -270,6 +347,7 @@ int main(int argc, char **argv)
 		.delay = 1,
 		.leak_samples = 3,
 		.sort = SORT_LIVE,
+		.top_sites = PROM_TOP_SITES,
 	};
 	static struct model m;
 	int ret;

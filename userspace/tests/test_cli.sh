@@ -111,6 +111,44 @@ assert all(0.25 < d["interval_s"] < 1.5 for d in docs[1:]), docs
 assert docs[2]["processes"][0]["growth_bytes_per_s"] == 0.0
 ' "$tmp/out"
 
+# ---- --openmetrics: the Prometheus text format, written atomically ----
+mkdir "$tmp/om"
+run --openmetrics "$tmp/om/anonstat.prom" -n 1
+check "openmetrics exit 0" [ $rc -eq 0 ]
+check "openmetrics: nothing on stdout" [ ! -s "$tmp/out" ]
+check "openmetrics: nothing on stderr" [ ! -s "$tmp/err" ]
+check "openmetrics: the golden file" cmp -s "$tmp/om/anonstat.prom" "$fix/snap.prom"
+check "openmetrics: no temporary file left" [ "$(ls "$tmp/om")" = anonstat.prom ]
+run --openmetrics "$tmp/om/anonstat.prom" -n 1 --top-sites 1
+check "--top-sites 1" [ "$(grep -c '^anonstat_site_live_bytes{' "$tmp/om/anonstat.prom")" -eq 5 ]
+check "--top-sites 1: other" grep -qx 'anonstat_site_live_bytes{pid="4101",comm="ucx_leak",site="other",kind="other",name="other"} 2621440' "$tmp/om/anonstat.prom"
+# -n 3 -d 0.2: three writes, at least 0.4 s
+t0=$(date +%s%N)
+run --openmetrics "$tmp/om/anonstat.prom" -b -n 3 -d 0.2
+t1=$(date +%s%N)
+check "openmetrics -n 3 -d 0.2: exit 0" [ $rc -eq 0 ]
+check "openmetrics -n 3 -d 0.2: >= 0.4 s" [ $(((t1 - t0) / 1000000)) -ge 400 ]
+# without -n: until SIGTERM, then exit 0 with the file complete
+rm -f "$tmp/om/anonstat.prom"
+"$anontop" --root "$fix/snap" --proc "$tmp/noproc" --openmetrics "$tmp/om/anonstat.prom" \
+	-d 0.1 >"$tmp/out" 2>"$tmp/err" &
+bg=$!
+i=0
+while [ ! -e "$tmp/om/anonstat.prom" ] && [ $i -lt 50 ]; do sleep 0.1; i=$((i + 1)); done
+sleep 0.3
+check "openmetrics: still running without -n" kill -0 $bg
+kill -TERM $bg
+wait $bg
+check "openmetrics: SIGTERM, exit 0" [ $? -eq 0 ]
+check "openmetrics: the file after SIGTERM" cmp -s "$tmp/om/anonstat.prom" "$fix/snap.prom"
+check "openmetrics: no temporary file after SIGTERM" [ "$(ls "$tmp/om")" = anonstat.prom ]
+run --openmetrics "$tmp/om/missing/anonstat.prom" -n 1
+check "openmetrics: missing directory exit 1" [ $rc -eq 1 ]
+check "openmetrics: missing directory named" grep -qx "anontop: $tmp/om/missing/anonstat.prom.tmp.[0-9]*: No such file or directory (errno 2)" "$tmp/err"
+run --openmetrics "$tmp/om/anonstat.prom" -o json
+check "openmetrics with -o: exit 1" [ $rc -eq 1 ]
+check "openmetrics with -o: says so" grep -q 'openmetrics writes FILE, not standard output' "$tmp/err"
+
 # ---- errors: exit 1, one line naming the path and errno ----
 "$anontop" -b --root "$tmp/missing" >"$tmp/out" 2>"$tmp/err"
 check "missing root exit 1" [ $? -eq 1 ]
@@ -148,7 +186,8 @@ check "no tty exit 1" [ $? -eq 1 ]
 check "no tty message" grep -q 'not a terminal (errno 25); use -b' "$tmp/err"
 
 for bad in "-n x" "-n -1" "-d -1" "-d abc" "-s bogus" "-o xml" "-p abc" \
-	"-p 1,,2" "-k 0" "extra"; do
+	"-p 1,,2" "-k 0" "extra" "--top-sites -1" "--top-sites x" \
+	"--top-sites 100001" "--openmetrics="; do
 	# shellcheck disable=SC2086
 	"$anontop" -b $bad >/dev/null 2>"$tmp/err"
 	check "bad '$bad' rejected" [ $? -eq 1 ]
