@@ -2,8 +2,8 @@
 # anonstat - top-level build.
 #
 #   make              anonstat.ko against $(KDIR) and the userspace tools
-#   make check        host unit tests, the guest suite on every VM kernel
-#                     and the stress campaign (check-stress)
+#   make check        host unit tests, the guest suite on every VM kernel,
+#                     check-packaging and the stress campaign (check-stress)
 #   make check-stress the reliability campaign (tests/stress/) on every VM
 #                     kernel and on a lockdep+KASAN+kmemleak 6.1 kernel
 #   make demo         boot a VM, load the module, show what it sees
@@ -15,7 +15,8 @@
 #   make dkms-install the module sources to /usr/src/anonstat-VERSION, then
 #                     dkms add, build and install for KRELEASE; dkms-remove
 #   make deb          anonstat-dkms and anontop .debs in build/deb/
-#   make check-packaging  install, DKMS and .deb checks (tests/host/)
+#   make check-packaging  install, .deb and DKMS checks on every VM kernel,
+#                     the modules DKMS built booted in VMs (tests/host/)
 #
 # KDIR is the kernel build tree; on a host that has no headers for the
 # running kernel the module is skipped (with one line saying so).  KRELEASE
@@ -24,6 +25,8 @@
 KDIR ?= /lib/modules/$(shell uname -r)/build
 KERNELS ?= 5.10 6.1 6.12 7.2
 BENCH_KERNELS ?= 6.1 7.2
+PACKAGING_CHROOT ?= 1
+PACKAGING_VM ?= 1
 # (UTS_RELEASE, what the module's vermagic says: on Debian 6.1 headers
 # include/config/kernel.release holds the upstream version instead)
 ifndef KRELEASE
@@ -67,7 +70,7 @@ stress-programs:
 	$(MAKE) -C tests/stress
 
 check: userspace guest-programs stress-programs
-	tests/run-all --stress $(KERNELS)
+	tests/run-all --stress --packaging $(KERNELS)
 
 check-host: userspace
 	$(MAKE) -C userspace check
@@ -95,7 +98,7 @@ clean:
 	$(MAKE) -C bench clean
 
 help:
-	@sed -n '2,22p' Makefile
+	@sed -n '2,23p' Makefile
 
 install: install-userspace install-module
 
@@ -166,5 +169,7 @@ deb:
 	cd "$(DEB_DIR)/anonstat-$(VERSION)" && dpkg-buildpackage -us -uc
 	@ls -1 "$(DEB_DIR)"/*.deb
 
+# PACKAGING_CHROOT=0 leaves out the .debs in a chroot, PACKAGING_VM=0 the VMs
 check-packaging:
-	tests/host/packaging.sh
+	PACKAGING_KERNELS="$(KERNELS)" PACKAGING_CHROOT=$(PACKAGING_CHROOT) \
+		PACKAGING_VM=$(PACKAGING_VM) tests/host/packaging.sh

@@ -1,23 +1,32 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
 # tests/host/packaging.sh - the ways anonstat is installed, checked on the
-# host without booting anything:
+# host (and with PACKAGING_VM=1 the modules DKMS built, booted in VMs):
 #   install   make install / make uninstall with DESTDIR and PREFIX, with
 #             and without a kernel build tree (the cached 6.1 headers)
 #   deb       make deb builds anonstat-dkms and anontop; lintian on them
-#   dkms      make dkms-install / dkms-remove against the cached headers of
-#             each kernel in $PACKAGING_KERNELS (default "6.1 6.12"): the
+#   dkms      make dkms-install / dkms-remove for each kernel series in
+#             $PACKAGING_KERNELS (default "5.10 6.1 6.12 7.2"): 6.1 and 6.12
+#             on the host against their cached headers, 5.10 and 7.2 inside
+#             their build chroots (bullseye's dkms 2.8, sid's 3.x; tests/vm/
+#             lib.sh, used through an overlay, the tree copied in): the
 #             module DKMS builds has that kernel's vermagic
 #   chroot    (PACKAGING_CHROOT=1) both .debs installed with dpkg into a
 #             bookworm chroot (mmdebstrap, cached in
 #             $ANONSTAT_CACHE/chroots/bookworm-pkg, used through an overlay)
 #             holding the 6.1 headers: DKMS builds the module for that
 #             kernel, anontop is on PATH, and removing them undoes both
+#   vm        (PACKAGING_VM=1) every module DKMS built above boots in the VM
+#             of its kernel (tests/vm/run --ko): the smoke tests of the
+#             guest suite ($smoke below) pass, it loads and unloads with a
+#             clean kernel log
 # Everything runs on a copy of the tree and, where DKMS and /usr/src are
-# involved, in a private mount namespace (tmpfs on /usr/src and
-# /var/lib/dkms, the modules installed under a scratch --installtree), so
-# the host's DKMS state, /usr/src and /lib/modules are not touched.
-# Needs root, dkms, dpkg-dev, debhelper, dh-dkms, lintian, kmod, pahole.
+# involved, in a private mount namespace (on the host tmpfs on /usr/src and
+# /var/lib/dkms, the modules installed under a scratch --installtree; the
+# chroots through overlays), so the host's DKMS state, /usr/src and
+# /lib/modules, and the cached chroots, are not touched.
+# Needs root, dkms, dpkg-dev, debhelper, dh-dkms, lintian, kmod, pahole,
+# mmdebstrap (the chroots), and for the vm step what tests/vm/run needs.
 # Prints "ok NAME" or "FAIL NAME: why" per check and ends with
 # "packaging: N passed, N failed".
 #
@@ -28,7 +37,11 @@ set -eu
 top=$(cd "$(dirname "$0")/../.." && pwd)
 # shellcheck source=tests/vm/lib.sh
 . "$top/tests/vm/lib.sh"
-kernels=${PACKAGING_KERNELS:-6.1 6.12}
+kernels=${PACKAGING_KERNELS:-5.10 6.1 6.12 7.2}
+# the guest suite's tests that show the module loads, sees mmaps and
+# accounts them per call site (the harness checks the unload)
+smoke="test_loaded test_debugfs_present test_status_header test_mmap_probe_hits
+test_anontop_reads_status test_acct_sites test_acct_munmap"
 version=$(sed -n 's/^PACKAGE_VERSION="\(.*\)"$/\1/p' "$top/dkms.conf")
 pass=0 fail=0
 t0=$SECONDS
@@ -61,7 +74,7 @@ ns_setup() {
 }
 if [ "${1:-}" = --ns ]; then
 	step=$2 rel=$3 work=$4
-	ns_setup "$rel"
+	[ "$step" = dkms-chroot ] || ns_setup "$rel"
 	case "$step" in
 	install)
 		# make install / uninstall with KDIR: the module goes too
@@ -97,6 +110,38 @@ if [ "${1:-}" = --ns ]; then
 			find "$work/modules/$rel" ! -type d
 			find /usr/src -maxdepth 1 -name 'anonstat-*'
 			find /var/lib/dkms -mindepth 1 -maxdepth 1
+		} >"$out.left" 2>&1
+		;;
+	dkms-chroot)
+		# make dkms-install / dkms-remove for REL run inside the build
+		# chroot $5 of that kernel, seen through an overlay (thrown
+		# away with $work): there DKMS uses the chroot's /usr/src,
+		# /var/lib/dkms and /lib/modules, as on a real system
+		root=$ANONSTAT_CACHE/chroots/$5 ov=$work/ov-$5
+		mkdir -p "$ov/upper" "$ov/work" "$ov/root"
+		mount -t overlay "anonstat-$5" \
+			-o "lowerdir=$root,upperdir=$ov/upper,workdir=$ov/work" "$ov/root"
+		mount -t proc proc "$ov/root/proc"
+		cp -a "$work/tree" "$ov/root/tmp/anonstat"
+		in_root() { chroot "$ov/root" /usr/bin/env -i \
+			PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin "$@"; }
+		out=$work/dkms-$rel
+		rc=0
+		in_root make -C /tmp/anonstat dkms-install KRELEASE="$rel" \
+			>"$out.install.log" 2>&1 || rc=$?
+		echo "$rc" >"$out.install.rc"
+		cp "$ov/root/lib/modules/$rel/updates/dkms/anonstat.ko" "$out.installed.ko" 2>/dev/null || true
+		cp "$ov/root/var/lib/dkms/anonstat/$version/$rel/x86_64/log/make.log" "$out.make.log" 2>/dev/null || true
+		in_root dkms status anonstat >"$out.status" 2>&1 || true
+		rc=0
+		in_root make -C /tmp/anonstat dkms-remove KRELEASE="$rel" \
+			>"$out.remove.log" 2>&1 || rc=$?
+		echo "$rc" >"$out.remove.rc"
+		in_root dkms status anonstat >"$out.status-after" 2>&1 || true
+		{
+			find "$ov/root/lib/modules/$rel" ! -type d -path '*/updates/*'
+			find "$ov/root/usr/src" -maxdepth 1 -name 'anonstat-*'
+			find "$ov/root/var/lib/dkms" -mindepth 1 -maxdepth 1 -name anonstat
 		} >"$out.left" 2>&1
 		;;
 	chroot)
@@ -222,6 +267,7 @@ fi
 debdir=$work/deb
 check "changelog version" "debian/changelog is not at $version" \
 	[ "$(cd "$top" && dpkg-parsechangelog -S Version)" = "$version" ]
+t1=$SECONDS
 debopts=${DEB_BUILD_OPTIONS:-}
 [ "${PACKAGING_DEB_CHECK:-0}" = 1 ] || debopts="$debopts nocheck"
 if DEB_BUILD_OPTIONS=$debopts make -C "$top" deb DEB_DIR="$debdir" >"$work/deb.log" 2>&1; then
@@ -264,19 +310,41 @@ if [ -f "$changes" ]; then
 else
 	bad "lintian" "no $changes"
 fi
+echo "  make deb and lintian: $((SECONDS - t1)) s"
 
 # ---- DKMS: make dkms-install / dkms-remove per kernel ----
+# "HOW SERIES KO" of each module DKMS built, for the vm step
+built=()
 for series in $kernels; do
-	if ! rel=$(headers_release "$series"); then
-		bad "dkms $series" "no headers for $series in $ANONSTAT_CACHE/kernels (tests/vm/kernels prepare $series)"
+	t1=$SECONDS
+	if ! builder=$(vm_series_builder "$series") || [ "$builder" = debug ]; then
+		bad "dkms $series" "not a kernel series of the matrix ($VM_SERIES_ALL)"
 		continue
 	fi
+	if [ "$builder" = host ]; then
+		if ! rel=$(headers_release "$series"); then
+			bad "dkms $series" "no headers for $series in $ANONSTAT_CACHE/kernels (tests/vm/kernels prepare $series)"
+			continue
+		fi
+		unshare -m "$0" --ns dkms "$rel" "$work" || bad "dkms $series" "the namespace step failed"
+	else
+		# the build chroot, with the headers and dkms
+		if ! rel=$(vm_prepare "$series" 2>"$work/prepare-$series.log") ||
+			[ ! -x "$ANONSTAT_CACHE/chroots/$builder/usr/sbin/dkms" ]; then
+			bad "dkms $series" "cannot prepare the $builder chroot with dkms: $(tail -3 "$work/prepare-$series.log" | tr '\n' ' ')"
+			continue
+		fi
+		unshare -m "$0" --ns dkms-chroot "$rel" "$work" "$builder" ||
+			bad "dkms $series" "the namespace step failed"
+	fi
 	out=$work/dkms-$rel
-	unshare -m "$0" --ns dkms "$rel" "$work" || bad "dkms $series" "the namespace step failed"
+	built+=("dkms $series $out.installed.ko")
 	check "dkms-install $rel" "rc $(cat "$out.install.rc" 2>/dev/null); $(tail -3 "$out.install.log" 2>/dev/null | tr '\n' ' ')" \
 		[ "$(cat "$out.install.rc" 2>/dev/null)" = 0 ]
+	# dkms 3.x: "anonstat/V, REL, x86_64: installed"; 2.8: "anonstat, V, ..."
 	check "dkms status $rel" "$(cat "$out.status" 2>/dev/null)" \
-		grep -q "^anonstat/$version, $rel, x86_64: installed$" "$out.status"
+		sh -c 'sed "s|^anonstat, \([^,]*\),|anonstat/\1,|" "$1" | grep -qxF "$2"' sh \
+		"$out.status" "anonstat/$version, $rel, x86_64: installed"
 	check "dkms vermagic $rel" "$(modinfo -F vermagic "$out.installed.ko" 2>&1 || true)" \
 		vermagic_is "$out.installed.ko" "$rel"
 	[ -f "$out.installed.ko" ] && echo "  dkms $rel: vermagic $(modinfo -F vermagic "$out.installed.ko")"
@@ -284,6 +352,7 @@ for series in $kernels; do
 		sh -c '[ -f "$1" ] && ! grep -qE "warning:|error:" "$1"' sh "$out.make.log"
 	check "dkms-remove $rel" "rc $(cat "$out.remove.rc" 2>/dev/null); left: $(cat "$out.left" "$out.status-after" 2>/dev/null | tr '\n' ' ')" \
 		sh -c '[ "$(cat "$1.remove.rc")" = 0 ] && [ ! -s "$1.left" ] && [ ! -s "$1.status-after" ]' sh "$out"
+	echo "  dkms $series ($builder): $((SECONDS - t1)) s"
 done
 
 # ---- the .debs in a bookworm chroot (opt-in: the first run makes it) ----
@@ -307,6 +376,7 @@ pkg_chroot() {
 	touch "$dir/.complete"
 }
 if [ "${PACKAGING_CHROOT:-0}" = 1 ]; then
+	t1=$SECONDS
 	out=$work/chroot
 	if ! rel=$(headers_release 6.1); then
 		bad "chroot" "no 6.1 headers release in $ANONSTAT_CACHE/kernels"
@@ -316,6 +386,7 @@ if [ "${PACKAGING_CHROOT:-0}" = 1 ]; then
 		bad "chroot" "no .debs to install"
 	else
 		unshare -m "$0" --ns chroot "$rel" "$work" || bad "chroot" "the namespace step failed"
+		built+=("deb 6.1 $out.ko")
 		check "chroot dpkg -i" "rc $(cat "$out.install.rc" 2>/dev/null); $(tail -5 "$out.install.log" 2>/dev/null | tr '\n' ' ')" \
 			[ "$(cat "$out.install.rc" 2>/dev/null)" = 0 ]
 		check "chroot DKMS module $rel" "$(modinfo -F vermagic "$out.ko" 2>&1 || true); $(grep -iE 'error|skipped' "$out.install.log" | head -3 | tr '\n' ' ')" \
@@ -326,6 +397,41 @@ if [ "${PACKAGING_CHROOT:-0}" = 1 ]; then
 		check "chroot dpkg -r" "rc $(cat "$out.remove.rc" 2>/dev/null); left: $(tr '\n' ' ' <"$out.left" 2>/dev/null)" \
 			sh -c '[ "$(cat "$1.remove.rc")" = 0 ] && [ ! -s "$1.left" ]' sh "$out"
 	fi
+	echo "  chroot: $((SECONDS - t1)) s"
+fi
+
+# ---- each module DKMS built, in the VM of its kernel ----
+# (one VM at a time; a module that is missing is a failure of every check)
+if [ "${PACKAGING_VM:-0}" = 1 ]; then
+	for b in "${built[@]}"; do
+		read -r how series ko <<<"$b"
+		name="vm $series $how"
+		log=$work/vm-$series-$how.log
+		t1=$SECONDS
+		rc=0
+		if [ -f "$ko" ]; then
+			# shellcheck disable=SC2086 # the test names, split on purpose
+			"$top/tests/vm/run" -k "$series" --ko "$ko" -- suite.sh $smoke >"$log" 2>&1 || rc=$?
+		else
+			echo "no module: $ko" >"$log"
+			rc=1
+		fi
+		grep -E '^\[vm\] (kernel|guest ran)' "$log" | sed 's/^/  /' || true
+		echo "  $name: $((SECONDS - t1)) s"
+		# rc 0: loaded, the tests passed, unloaded, a clean kernel log
+		check "$name: load, run, unload" "exit $rc: $(grep -E '^\[vm\] (FAIL|error)|^FAIL ' "$log" | head -5 | tr '\n' ' ')" \
+			[ "$rc" = 0 ]
+		for t in $smoke; do
+			# a shell test prints "ok test_x", a test program "ok x.CHECK"
+			p=${t#test_}
+			check "$name: $t" "no ok line, or: $(grep -E "^FAIL ($t|$p\.[^ :]+):" "$log" | head -3 | tr '\n' ' ')" \
+				sh -c 'grep -qE "^ok ($2|$3\.[^ :]+)\$" "$1" && ! grep -qE "^FAIL ($2|$3\.[^ :]+):" "$1"' \
+				sh "$log" "$t" "$p"
+		done
+		if [ "$rc" != 0 ]; then
+			tail -n 15 "$log" | sed 's/^/  | /'
+		fi
+	done
 fi
 
 echo "  packaging took $((SECONDS - t0)) s"

@@ -183,15 +183,18 @@ vm_fetch_headers_host() {
 	touch "$kdir/root/.complete"
 }
 
-# Make the build chroot of SUITE holding the headers of REL.
+# Make the build chroot of SUITE holding the headers of REL and dkms (for
+# tests/host/packaging.sh; a chroot cached before it had none gets it here).
 vm_prepare_chroot() {
-	local suite=$1 rel=$2 series=$3 dir=$ANONSTAT_CACHE/chroots/$1
+	local suite=$1 rel=$2 series=$3 dir=$ANONSTAT_CACHE/chroots/$1 want=
 	if [ -f "$dir/.complete" ]; then
-		[ -d "$dir/usr/src/linux-headers-$rel" ] && return 0
-		vm_log "installing linux-headers-$rel into the $suite chroot"
+		[ -d "$dir/usr/src/linux-headers-$rel" ] || want=" linux-headers-$rel"
+		[ -x "$dir/usr/sbin/dkms" ] || want="$want dkms"
+		[ -n "$want" ] || return 0
+		vm_log "installing$want into the $suite chroot"
 		vm_chroot "$dir" sh -c "apt-get -qq update &&
-			DEBIAN_FRONTEND=noninteractive apt-get -qq install -y linux-headers-$rel" >&2 ||
-			vm_die "cannot install linux-headers-$rel in $dir"
+			DEBIAN_FRONTEND=noninteractive apt-get -qq install -y --no-install-recommends $want" >&2 ||
+			vm_die "cannot install$want in $dir"
 		return 0
 	fi
 	command -v mmdebstrap >/dev/null || vm_die "mmdebstrap is not installed"
@@ -203,7 +206,7 @@ vm_prepare_chroot() {
 	mapfile -t mirrors < <(vm_sources_lines $(vm_series_suites "$series"))
 	mmdebstrap --quiet --variant=minbase \
 		--aptopt='Acquire::Check-Valid-Until "false"' \
-		--include="linux-headers-$rel,make" \
+		--include="linux-headers-$rel,make,dkms" \
 		"$suite" "$dir" "${mirrors[@]}" >&2 ||
 		vm_die "mmdebstrap $suite failed"
 	touch "$dir/.complete"
