@@ -3,7 +3,9 @@
 #
 #   make              anonstat.ko against $(KDIR) and the userspace tools
 #   make check        host unit tests, the guest suite on every VM kernel
-#                     and the stress campaign (check-stress)
+#                     and on the arm64 ones (ARM64_KERNELS, under
+#                     qemu-system-aarch64), and the stress campaign
+#                     (check-stress)
 #   make check-stress the reliability campaign (tests/stress/) on every VM
 #                     kernel and on a lockdep+KASAN+kmemleak 6.1 kernel
 #   make demo         boot a VM, load the module, show what it sees
@@ -23,6 +25,8 @@
 
 KDIR ?= /lib/modules/$(shell uname -r)/build
 KERNELS ?= 5.10 6.1 6.12 7.2
+# Debian arm64 kernels the guest suite also runs on (tests/vm/run --arch arm64)
+ARM64_KERNELS ?= 6.1 6.12
 BENCH_KERNELS ?= 6.1 7.2
 # (UTS_RELEASE, what the module's vermagic says: on Debian 6.1 headers
 # include/config/kernel.release holds the upstream version instead)
@@ -67,13 +71,13 @@ stress-programs:
 	$(MAKE) -C tests/stress
 
 check: userspace guest-programs stress-programs
-	tests/run-all --stress $(KERNELS)
+	tests/run-all --stress --arm64 "$(ARM64_KERNELS)" $(KERNELS)
 
 check-host: userspace
 	$(MAKE) -C userspace check
 
 check-vm: userspace guest-programs
-	tests/run-all --no-host $(KERNELS)
+	tests/run-all --no-host --arm64 "$(ARM64_KERNELS)" $(KERNELS)
 
 check-stress: userspace guest-programs stress-programs
 	tests/stress/run $(KERNELS) 6.1-debug
