@@ -25,7 +25,7 @@ VM_SERIES_DEBUG="6.1-debug"
 # in VM_SERIES_ARM64.  arm64 kernels are Debian's, and the module is
 # cross-built on the host with gcc-aarch64-linux-gnu (bookworm's gcc-12,
 # the compiler of both series) against their headers, whose kbuild tools
-# come from the amd64 linux-kbuild package of the same version.
+# come from the amd64 build of the linux-kbuild package they depend on.
 VM_ARCH=${VM_ARCH:-amd64}
 VM_SERIES_ARM64="6.1 6.12"
 
@@ -206,8 +206,9 @@ vm_fetch_image() {
 # vm_extract_kmods DEB DIR: the modules an arm64 guest loads first from
 # the kernel package DEB, uncompressed, into DIR, with DIR/order listing
 # them dependencies first.  QEMU's virt board has one UART (the kernel
-# console); the guest's terminal and result channel are virtio consoles,
-# and Debian builds virtio-mmio (and, in 6.1, the console) as modules.
+# console); the guest's terminal is a virtio console and its result
+# channel a virtio serial port, and Debian builds virtio-mmio (and, in
+# 6.1, the virtio console driver) as modules.
 vm_extract_kmods() {
 	local deb=$1 dir=$2 tmp=$2.tmp f
 	rm -rf "$dir" "$tmp" && mkdir -p "$dir" "$tmp"
