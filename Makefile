@@ -2,8 +2,10 @@
 # anonstat - top-level build.
 #
 #   make              anonstat.ko against $(KDIR) and the userspace tools
-#   make check        host unit tests, the guest suite on every VM kernel,
-#                     check-packaging and the stress campaign (check-stress)
+#   make check        host unit tests, the guest suite on every VM kernel
+#                     and on the arm64 ones (ARM64_KERNELS, under
+#                     qemu-system-aarch64), check-packaging and the stress
+#                     campaign (check-stress)
 #   make check-stress the reliability campaign (tests/stress/) on every VM
 #                     kernel and on a lockdep+KASAN+kmemleak 6.1 kernel
 #   make demo         boot a VM, load the module, show what it sees
@@ -24,6 +26,8 @@
 
 KDIR ?= /lib/modules/$(shell uname -r)/build
 KERNELS ?= 5.10 6.1 6.12 7.2
+# Debian arm64 kernels the guest suite also runs on (tests/vm/run --arch arm64)
+ARM64_KERNELS ?= 6.1 6.12
 BENCH_KERNELS ?= 6.1 7.2
 PACKAGING_CHROOT ?= 1
 PACKAGING_VM ?= 1
@@ -70,13 +74,13 @@ stress-programs:
 	$(MAKE) -C tests/stress
 
 check: userspace guest-programs stress-programs
-	tests/run-all --stress --packaging $(KERNELS)
+	tests/run-all --stress --packaging --arm64 "$(ARM64_KERNELS)" $(KERNELS)
 
 check-host: userspace
 	$(MAKE) -C userspace check
 
 check-vm: userspace guest-programs
-	tests/run-all --no-host $(KERNELS)
+	tests/run-all --no-host --arm64 "$(ARM64_KERNELS)" $(KERNELS)
 
 check-stress: userspace guest-programs stress-programs
 	tests/stress/run $(KERNELS) 6.1-debug

@@ -10,6 +10,7 @@
  *   control.c   settings, filters, the control file's commands
  *   probes.c    the probes on the mm paths (kprobes, kretprobes, ftrace)
  *   callsite.c  capture of the user call stack at a system call
+ *   arch.h      what differs between x86-64 and arm64 (registers, calls)
  *   track.c     what each event does to the tables (the accounting rules)
  *   proc.c      the process table, thread records, process lifetime
  *   site.c      the per-process call-site table

@@ -5,8 +5,9 @@
  * Owns the probe table and the handlers.  The handlers decode the system
  * call's arguments from the user registers (current_pt_regs(): the same on
  * every kernel version), check them as the kernel would before it changes
- * anything, and hand the event to track.c.  Probes on the x86-64 syscall
- * entry points see every mmap, munmap, mremap and brk a process makes;
+ * anything, and hand the event to track.c.  Probes on the syscall entry
+ * points (arch.h names them) see every mmap, munmap, mremap and brk a
+ * process makes;
  * exit_mmap sees every address space torn down (exit and exec), and
  * wake_up_new_task every forked child before it first runs.
  *
@@ -46,12 +47,14 @@
 #include <linux/utsname.h>
 
 #include "anonstat.h"
+#include "arch.h"
 
 /* kretprobe instances: per possible CPU, and at least this many. */
 #define KRETPROBE_INSTANCES_PER_CPU	16
 #define KRETPROBE_INSTANCES_MIN		64
 
-enum probe_type {
+/* not "probe_type": arm64 headers include linux/device/driver.h, which has one */
+enum anonstat_probe_type {
 	TYPE_KPROBE,
 	TYPE_KRETPROBE,
 	TYPE_FTRACE,		/* an ftrace_ops callback */
@@ -59,7 +62,7 @@ enum probe_type {
 
 struct anonstat_probe {
 	const char *symbol;
-	enum probe_type type;
+	enum anonstat_probe_type type;
 	bool attached;
 	bool armed;		/* TYPE_FTRACE: the ops is registered */
 	atomic64_t hits;
@@ -121,7 +124,7 @@ enum {
 
 static struct anonstat_probe anonstat_probe_table[NR_PROBES] = {
 	[PROBE_MMAP] = {
-		.symbol = "__x64_sys_mmap",
+		.symbol = ANONSTAT_SYSCALL("mmap"),
 		.type = TYPE_KRETPROBE,
 		.krp = {
 			.entry_handler = mmap_entry,
@@ -130,12 +133,12 @@ static struct anonstat_probe anonstat_probe_table[NR_PROBES] = {
 		},
 	},
 	[PROBE_MUNMAP] = {
-		.symbol = "__x64_sys_munmap",
+		.symbol = ANONSTAT_SYSCALL("munmap"),
 		.type = TYPE_FTRACE,
 		.fops = { .func = munmap_ftrace },
 	},
 	[PROBE_MREMAP] = {
-		.symbol = "__x64_sys_mremap",
+		.symbol = ANONSTAT_SYSCALL("mremap"),
 		.type = TYPE_KRETPROBE,
 		.krp = {
 			.entry_handler = mremap_entry,
@@ -144,7 +147,7 @@ static struct anonstat_probe anonstat_probe_table[NR_PROBES] = {
 		},
 	},
 	[PROBE_BRK] = {
-		.symbol = "__x64_sys_brk",
+		.symbol = ANONSTAT_SYSCALL("brk"),
 		.type = TYPE_KRETPROBE,
 		.krp = {
 			.entry_handler = brk_entry,
@@ -214,11 +217,12 @@ static int mmap_entry(struct kretprobe_instance *ri, struct pt_regs *regs)
 {
 	struct mmap_call *call = (struct mmap_call *)ri->data;
 	struct pt_regs *u = current_pt_regs();
-	unsigned long addr = u->di, flags = u->r10, len;
+	unsigned long addr = anonstat_syscall_arg(u, 0);
+	unsigned long flags = anonstat_syscall_arg(u, 3), len;
 
 	if (!hit(PROBE_MMAP) || !current->mm)
 		return 1;
-	len = mmap_length(flags, u->si);
+	len = mmap_length(flags, anonstat_syscall_arg(u, 1));
 	if (!len)
 		return 1;
 	if ((flags & MAP_FIXED) && !(flags & MAP_FIXED_NOREPLACE) &&
@@ -245,7 +249,8 @@ static int mmap_return(struct kretprobe_instance *ri, struct pt_regs *regs)
 static void munmap_entry(void)
 {
 	struct pt_regs *u = current_pt_regs();
-	unsigned long addr = u->di, len = PAGE_ALIGN(u->si);
+	unsigned long addr = anonstat_syscall_arg(u, 0);
+	unsigned long len = PAGE_ALIGN(anonstat_syscall_arg(u, 1));
 
 	if (hit(PROBE_MUNMAP) && current->mm && user_range_ok(addr, len))
 		anonstat_track_release(addr, len, ANONSTAT_UNTRACKED_MUNMAP);
@@ -300,11 +305,11 @@ static int mremap_entry(struct kretprobe_instance *ri, struct pt_regs *regs)
 
 	if (!hit(PROBE_MREMAP) || !current->mm)
 		return 1;
-	call->addr = u->di;
-	call->old_len = u->si;
-	call->new_len = u->dx;
-	call->flags = u->r10;
-	call->new_addr = u->r8;
+	call->addr = anonstat_syscall_arg(u, 0);
+	call->old_len = anonstat_syscall_arg(u, 1);
+	call->new_len = anonstat_syscall_arg(u, 2);
+	call->flags = anonstat_syscall_arg(u, 3);
+	call->new_addr = anonstat_syscall_arg(u, 4);
 	call->inflight = NULL;
 	if (!mremap_args_ok(call))
 		return 1;
@@ -323,7 +328,7 @@ static int brk_entry(struct kretprobe_instance *ri, struct pt_regs *regs)
 {
 	struct brk_call *call = (struct brk_call *)ri->data;
 	struct mm_struct *mm = current->mm;
-	unsigned long new_brk = current_pt_regs()->di;
+	unsigned long new_brk = anonstat_syscall_arg(current_pt_regs(), 0);
 	unsigned long old_top, new_top;
 
 	if (!hit(PROBE_BRK) || !mm || new_brk < READ_ONCE(mm->start_brk) ||
@@ -359,13 +364,13 @@ static int brk_return(struct kretprobe_instance *ri, struct pt_regs *regs)
 static int exit_mmap_pre(struct kprobe *kp, struct pt_regs *regs)
 {
 	if (hit(PROBE_EXIT_MMAP))
-		anonstat_track_exit_mmap((struct mm_struct *)regs->di);
+		anonstat_track_exit_mmap((struct mm_struct *)anonstat_kernel_arg0(regs));
 	return 0;
 }
 
 static int new_task_pre(struct kprobe *kp, struct pt_regs *regs)
 {
-	struct task_struct *child = (struct task_struct *)regs->di;
+	struct task_struct *child = (void *)anonstat_kernel_arg0(regs);
 
 	/* a process of its own (not a thread, not CLONE_VM) of a user task */
 	if (hit(PROBE_NEW_TASK) && child->mm && current->mm &&

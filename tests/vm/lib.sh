@@ -15,10 +15,19 @@
 #   kernels/REL/root/      unpacked headers (host-built series only)
 #   chroots/SUITE/         build chroots (bullseye, sid)
 #   build/REL/             module build directory and anonstat.ko
+#   apt/SERIES-arm64/      private apt root of an arm64 series (arm64 + amd64)
+#   arm64/busybox          busybox-static:arm64 for the arm64 guests
 
 ANONSTAT_CACHE=${ANONSTAT_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/anonstat}
 VM_SERIES_ALL="5.10 6.1 6.12 7.2"
 VM_SERIES_DEBUG="6.1-debug"
+# Guest architecture (tests/vm/run --arch): amd64, or arm64 for the series
+# in VM_SERIES_ARM64.  arm64 kernels are Debian's, and the module is
+# cross-built on the host with gcc-aarch64-linux-gnu (bookworm's gcc-12,
+# the compiler of both series) against their headers, whose kbuild tools
+# come from the amd64 build of the linux-kbuild package they depend on.
+VM_ARCH=${VM_ARCH:-amd64}
+VM_SERIES_ARM64="6.1 6.12"
 
 vm_log() { printf '[vm] %s\n' "$*" >&2; }
 vm_die() { printf '[vm] error: %s\n' "$*" >&2; exit 1; }
@@ -37,6 +46,10 @@ vm_series_suites() {
 
 # "host", "debug" (a kernel built here) or the suite of the chroot whose compiler built that kernel
 vm_series_builder() {
+	if [ "$VM_ARCH" = arm64 ]; then
+		echo cross
+		return
+	fi
 	case "$1" in
 	5.10) echo bullseye ;;
 	6.1 | 6.12) echo host ;;
@@ -47,6 +60,16 @@ vm_series_builder() {
 }
 
 vm_check_series() {
+	case "$VM_ARCH" in
+	amd64) ;;
+	arm64)
+		case " $VM_SERIES_ARM64 " in
+		*" $1 "*) ;;
+		*) vm_die "kernel series '$1' is not built for arm64 (arm64: $VM_SERIES_ARM64)" ;;
+		esac
+		;;
+	*) vm_die "unknown architecture '$VM_ARCH' (known: amd64 arm64)" ;;
+	esac
 	vm_series_suites "$1" >/dev/null ||
 		vm_die "unknown kernel series '$1' (known: $VM_SERIES_ALL $VM_SERIES_DEBUG)"
 }
@@ -76,8 +99,20 @@ vm_sources_lines() {
 	done
 }
 
+# The private apt root of a series for VM_ARCH.  An arm64 root also knows
+# amd64 packages: the host runs the kbuild tools.
+vm_apt_root() {
+	if [ "$VM_ARCH" = arm64 ]; then
+		echo "$ANONSTAT_CACHE/apt/${1%-debug}-arm64"
+	else
+		echo "$ANONSTAT_CACHE/apt/${1%-debug}"
+	fi
+}
+
 vm_apt_opts() {
-	local root=$ANONSTAT_CACHE/apt/${1%-debug}
+	local root archs=amd64
+	root=$(vm_apt_root "$1")
+	[ "$VM_ARCH" = arm64 ] && archs=arm64,amd64
 	printf '%s\n' -o "Dir::Etc::SourceList=$root/sources.list" \
 		-o "Dir::Etc::SourceParts=$root/sources.list.d" \
 		-o "Dir::Etc::Preferences=$root/preferences" \
@@ -86,7 +121,7 @@ vm_apt_opts() {
 		-o "Dir::State::status=$root/state/status" \
 		-o "Acquire::Check-Valid-Until=false" \
 		-o "Acquire::Languages=none" \
-		-o "APT::Architecture=amd64" -o "APT::Architectures=amd64" \
+		-o "APT::Architecture=$VM_ARCH" -o "APT::Architectures=$archs" \
 		-o "Debug::NoLocking=true" -o "APT::Sandbox::User=root"
 }
 
@@ -100,7 +135,8 @@ vm_apt() {
 
 # Make (or refresh, once a day) the private apt root of a series.
 vm_apt_update() {
-	local series=${1%-debug} root=$ANONSTAT_CACHE/apt/${1%-debug} stamp
+	local series=${1%-debug} root stamp
+	root=$(vm_apt_root "$1")
 	stamp=$root/updated
 	if [ -f "$stamp" ] && [ -z "${ANONSTAT_REFRESH:-}" ] &&
 		[ -z "$(find "$stamp" -mmin +1440)" ]; then
@@ -113,16 +149,16 @@ vm_apt_update() {
 	vm_sources_lines $(vm_series_suites "$series") |
 		sed 's,^deb ,deb [signed-by=/usr/share/keyrings/debian-archive-keyring.gpg] ,' \
 			>"$root/sources.list"
-	vm_log "apt lists for $series: $(vm_series_suites "$series")"
+	vm_log "apt lists for $series ($VM_ARCH): $(vm_series_suites "$series")"
 	vm_apt "$series" apt-get -qq update >&2 ||
 		vm_die "apt-get update failed for series $series"
 	touch "$stamp"
 }
 
-# Newest flavour-amd64 kernel ABI of a series, e.g. 6.1.0-56-amd64
+# Newest kernel ABI of a series for VM_ARCH, e.g. 6.1.0-56-amd64
 vm_resolve_release() {
 	local series=$1 re
-	re="^linux-headers-${series//./\\.}\\.[0-9]+(-[0-9]+|\\+deb[0-9]+)-amd64\$"
+	re="^linux-headers-${series//./\\.}\\.[0-9]+(-[0-9]+|\\+deb[0-9]+)-$VM_ARCH\$"
 	vm_apt "$series" apt-cache pkgnames linux-headers- | grep -E "$re" |
 		sed 's/^linux-headers-//' | sort -V | tail -n1
 }
@@ -145,7 +181,8 @@ vm_download() {
 # Fetch the kernel image of REL into kernels/REL/vmlinuz.
 vm_fetch_image() {
 	local series=$1 rel=$2 kdir=$ANONSTAT_CACHE/kernels/$2 pkg path tmp
-	[ -s "$kdir/vmlinuz" ] && return 0
+	[ -s "$kdir/vmlinuz" ] && { [ "$VM_ARCH" = amd64 ] || [ -f "$kdir/kmod/.complete" ]; } &&
+		return 0
 	tmp=$kdir/dl
 	rm -rf "$tmp"
 	if vm_apt "$series" apt-cache show "linux-binary-unsigned-$rel" \
@@ -162,7 +199,51 @@ vm_fetch_image() {
 	dpkg-deb --fsys-tarfile "$tmp"/*.deb | tar -xO "$path" >"$kdir/vmlinuz.part" ||
 		vm_die "no $path in $pkg"
 	mv "$kdir/vmlinuz.part" "$kdir/vmlinuz"
+	[ "$VM_ARCH" = arm64 ] && vm_extract_kmods "$tmp"/*.deb "$kdir/kmod"
 	rm -rf "$tmp"
+}
+
+# vm_extract_kmods DEB DIR: the modules an arm64 guest loads first from
+# the kernel package DEB, uncompressed, into DIR, with DIR/order listing
+# them dependencies first.  QEMU's virt board has one UART (the kernel
+# console); the guest's terminal is a virtio console and its result
+# channel a virtio serial port, and Debian builds virtio-mmio (and, in
+# 6.1, the virtio console driver) as modules.
+vm_extract_kmods() {
+	local deb=$1 dir=$2 tmp=$2.tmp f
+	rm -rf "$dir" "$tmp" && mkdir -p "$dir" "$tmp"
+	dpkg-deb --fsys-tarfile "$deb" | tar -x -C "$tmp" --wildcards \
+		'*/kernel/drivers/virtio/*' '*/kernel/drivers/char/*' ||
+		vm_die "cannot unpack the modules of $deb"
+	find "$tmp" -name 'virtio*.ko*' | while read -r f; do
+		case "$f" in
+		*.xz) xz -dc "$f" >"$dir/$(basename "$f" .xz)" ;;
+		*.zst) zstd -qdc "$f" >"$dir/$(basename "$f" .zst)" ;;
+		*) cp "$f" "$dir/" ;;
+		esac || vm_die "cannot unpack $f"
+	done
+	rm -rf "$tmp"
+	# the modules the guest loads, each after its dependencies (the
+	# package has no modules.dep: depmod makes it at install); those
+	# built into the kernel are not there
+	vm_kmod_order "$dir" virtio_mmio virtio_console >"$dir/order.part" ||
+		vm_die "cannot order the modules in $dir"
+	mv "$dir/order.part" "$dir/order"
+	touch "$dir/.complete"
+}
+
+# vm_kmod_order DIR MODULE...: MODULE... and their dependencies found in
+# DIR, dependencies first
+vm_kmod_order() {
+	local dir=$1 m d
+	shift
+	for m in "$@"; do
+		[ -f "$dir/$m.ko" ] || continue
+		for d in $(modinfo -F depends "$dir/$m.ko" | tr ',' ' '); do
+			vm_kmod_order "$dir" "$d"
+		done
+		echo "$m.ko"
+	done | awk '!seen[$0]++'
 }
 
 # Unpack the headers of a host-built release under kernels/REL/root.
@@ -172,6 +253,9 @@ vm_fetch_headers_host() {
 	rm -rf "$kdir/root" "$kdir/hdl"
 	deps=$(vm_pkg_depends "$series" "linux-headers-$rel" \
 		'^linux-(headers-.*-common|kbuild-)')
+	# cross builds run the amd64 kbuild tools (fixdep, modpost; same
+	# ELF class and byte order as arm64, so modpost reads the objects)
+	[ "$VM_ARCH" = arm64 ] && deps=$(sed 's/^\(linux-kbuild-.*\)$/\1:amd64/' <<<"$deps")
 	vm_log "downloading headers for $rel"
 	# shellcheck disable=SC2086
 	vm_download "$series" "$kdir/hdl" "linux-headers-$rel" $deps
@@ -181,6 +265,21 @@ vm_fetch_headers_host() {
 	done
 	rm -rf "$kdir/hdl"
 	touch "$kdir/root/.complete"
+}
+
+# busybox-static:arm64 (bookworm's) at arm64/busybox for the arm64 guests.
+vm_fetch_busybox_arm64() {
+	local dir=$ANONSTAT_CACHE/arm64
+	[ -s "$dir/busybox" ] && return 0
+	vm_apt_update 6.1
+	rm -rf "$dir/dl"
+	vm_log "downloading busybox-static:arm64"
+	vm_download 6.1 "$dir/dl" busybox-static:arm64
+	dpkg-deb --fsys-tarfile "$dir"/dl/*.deb | tar -xO ./bin/busybox >"$dir/busybox.part" ||
+		vm_die "no ./bin/busybox in busybox-static:arm64"
+	chmod +x "$dir/busybox.part"
+	mv "$dir/busybox.part" "$dir/busybox"
+	rm -rf "$dir/dl"
 }
 
 # Make the build chroot of SUITE holding the headers of REL and dkms (for
@@ -237,6 +336,9 @@ vm_prepare() {
 	builder=$(vm_series_builder "$series")
 	if [ "$builder" = host ]; then
 		vm_fetch_headers_host "$series" "$rel"
+	elif [ "$builder" = cross ]; then
+		vm_fetch_headers_host "$series" "$rel"
+		vm_fetch_busybox_arm64
 	else
 		vm_prepare_chroot "$builder" "$rel" "$series"
 	fi
@@ -301,7 +403,7 @@ vm_build_module() {
 	builder=$(vm_series_builder "$series")
 	# one build directory per kernel and source tree
 	tree=$(realpath "$src" | md5sum | cut -c1-8)
-	if [ "$builder" = host ] || [ "$builder" = debug ]; then
+	if [ "$builder" = host ] || [ "$builder" = debug ] || [ "$builder" = cross ]; then
 		bdir=$ANONSTAT_CACHE/build/$rel-$tree
 	else
 		bdir=$ANONSTAT_CACHE/chroots/$builder/build/$rel-$tree
@@ -321,16 +423,19 @@ vm_build_module() {
 	log=$bdir/build.log
 	if [ "$builder" = debug ]; then
 		make -C "$(vm_debug_dir)/src" M="$bdir" modules >"$log" 2>&1
-	elif [ "$builder" = host ]; then
+	elif [ "$builder" = host ] || [ "$builder" = cross ]; then
 		local root=$ANONSTAT_CACHE/kernels/$rel/root
+		local -a cross=()
+		[ "$builder" = cross ] && cross=(ARCH=arm64 CROSS_COMPILE=aarch64-linux-gnu-)
 		# The headers' Makefile includes an absolute /usr/src path and
 		# their relative links lead to ../../lib/linux-kbuild-*: show
 		# the unpacked trees at /usr/src through links, in a private
 		# mount namespace.
 		unshare -m sh -c 'mount -t tmpfs none /usr/src &&
 			ln -s "$0"/usr/src/* /usr/src/ &&
-			exec make -C "/usr/src/linux-headers-$1" M="$2" modules' \
-			"$root" "$rel" "$bdir" >"$log" 2>&1
+			rel=$1 bdir=$2 && shift 2 &&
+			exec make -C "/usr/src/linux-headers-$rel" M="$bdir" "$@" modules' \
+			"$root" "$rel" "$bdir" "${cross[@]}" >"$log" 2>&1
 	else
 		vm_chroot "$ANONSTAT_CACHE/chroots/$builder" \
 			make -C "/usr/src/linux-headers-$rel" M="/build/${bdir##*/}" modules \
