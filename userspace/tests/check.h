@@ -8,6 +8,7 @@
 
 #include <inttypes.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 static int check_pass, check_fail;
@@ -45,6 +46,21 @@ static int check_pass, check_fail;
 			__FILE__, __LINE__, #a, a_, a_, b_, b_);	\
 	}								\
 } while (0)
+
+/* Write @text to @dir/@name (a fixture); exits the test on error. */
+static inline void check_write_file(const char *dir, const char *name,
+				    const char *text)
+{
+	char path[512];
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/%s", dir, name);
+	f = fopen(path, "we");
+	if (!f || fputs(text, f) < 0 || fclose(f)) {
+		perror(path);
+		exit(1);
+	}
+}
 
 static inline int check_report(const char *name)
 {

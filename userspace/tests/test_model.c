@@ -30,15 +30,7 @@ static double fake_clock(void)
 
 static void write_file(const char *name, const char *text)
 {
-	char path[512];
-	FILE *f;
-
-	snprintf(path, sizeof(path), "%s/%s", root, name);
-	f = fopen(path, "we");
-	if (!f || fputs(text, f) < 0 || fclose(f)) {
-		perror(path);
-		exit(1);
-	}
+	check_write_file(root, name, text);
 }
 
 #define PROCS_H "# pid comm state maps unmaps bytes_mapped bytes_unmapped " \

@@ -21,19 +21,6 @@ static char root[] = "/tmp/anontop-prom.XXXXXX";
 #define SITES_H "# pid site kind maps unmaps bytes_mapped bytes_unmapped " \
 	"live_regions live_bytes peak_bytes first_ns last_ns frames\n"
 
-static void write_file(const char *dir, const char *name, const char *text)
-{
-	char path[512];
-	FILE *f;
-
-	snprintf(path, sizeof(path), "%s/%s", dir, name);
-	f = fopen(path, "we");
-	if (!f || fputs(text, f) < 0 || fclose(f)) {
-		perror(path);
-		exit(1);
-	}
-}
-
 static char *label(const char *s)
 {
 	static char buf[256];
@@ -204,8 +191,8 @@ static void test_generated(void)
 
 	snprintf(dir, sizeof(dir), "%s/gen", root);
 	mkdir(dir, 0700);
-	write_file(dir, "status", "# key value...\nversion 0.1.0\n");
-	write_file(dir, "regions", "# pid start end site kind inherited\n");
+	check_write_file(dir, "status", "# key value...\nversion 0.1.0\n");
+	check_write_file(dir, "regions", "# pid start end site kind inherited\n");
 	procs = calloc(1, cap);
 	sites = calloc(1, cap);
 	if (!procs || !sites)
@@ -228,8 +215,8 @@ static void test_generated(void)
 		}
 	}
 	snprintf(sites + n, cap - n, "20 3 private 2 2 8192 8192 0 0 8192 10 20 0x3\n");
-	write_file(dir, "procs", procs);
-	write_file(dir, "sites", sites);
+	check_write_file(dir, "procs", procs);
+	check_write_file(dir, "sites", sites);
 
 	out = sample(dir, 20, NULL, 0);
 	CHECK(has_line(out, "anonstat_process_live_bytes{pid=\"20\","
@@ -274,7 +261,7 @@ static void test_file(void)
 
 	snprintf(path, sizeof(path), "%s/anonstat.prom", root);
 	snprintf(tmp, sizeof(tmp), "%s.tmp.%d", path, (int)getpid());
-	write_file(root, "anonstat.prom", "old\n");
+	check_write_file(root, "anonstat.prom", "old\n");
 	CHECK(prom_write_file(path, &m, &o, err, sizeof(err)) == 0);
 	CHECK_STR(read_all(path), read_all(FIXTURES "/snap.prom"));
 	CHECK(stat(path, &st) == 0 && (st.st_mode & 0777) == 0644);
