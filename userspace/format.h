@@ -29,4 +29,11 @@ char *fmt_rate(char buf[FMT_MAX], bool known, double per_s);
  */
 char *fmt_name(char *buf, size_t size, const char *s, bool allow_space);
 
+/*
+ * Length of the valid UTF-8 sequence that starts at @s, or 0 when it is not
+ * one: no overlong forms, no surrogates, nothing past U+10FFFF (what JSON
+ * readers and Prometheus, through Go's utf8.ValidString, accept).
+ */
+size_t utf8_seq_len(const unsigned char *s);
+
 #endif /* ANONTOP_FORMAT_H */

@@ -136,34 +136,13 @@ int output_text(FILE *out, struct model *m, const struct output_opts *o)
 
 /* ---- JSON ---- */
 
-/* length of the valid UTF-8 sequence at @s, or 0 */
-static size_t utf8_len(const unsigned char *s)
-{
-	size_t n, i;
-
-	if (s[0] < 0x80)
-		return 1;
-	if (s[0] >= 0xc2 && s[0] <= 0xdf)
-		n = 2;
-	else if (s[0] >= 0xe0 && s[0] <= 0xef)
-		n = 3;
-	else if (s[0] >= 0xf0 && s[0] <= 0xf4)
-		n = 4;
-	else
-		return 0;
-	for (i = 1; i < n; i++)
-		if ((s[i] & 0xc0) != 0x80)
-			return 0;
-	return n;
-}
-
 void json_string(FILE *out, const char *str)
 {
 	const unsigned char *s = (const unsigned char *)str;
 
 	fputc('"', out);
 	while (*s) {
-		size_t n = utf8_len(s);
+		size_t n = utf8_seq_len(s);
 
 		if (*s == '"' || *s == '\\') {
 			fprintf(out, "\\%c", *s++);

@@ -13,46 +13,14 @@
 #include <string.h>
 #include <unistd.h>
 
-/* length of the valid UTF-8 sequence at @s (no overlong forms, no
- * surrogates, nothing past U+10FFFF: what Go's utf8.ValidString takes), or 0 */
-static size_t utf8_seq(const unsigned char *s)
-{
-	unsigned char lo = 0x80, hi = 0xbf;
-	size_t n, i;
-
-	if (s[0] < 0x80)
-		return 1;
-	if (s[0] >= 0xc2 && s[0] <= 0xdf) {
-		n = 2;
-	} else if (s[0] >= 0xe0 && s[0] <= 0xef) {
-		n = 3;
-		if (s[0] == 0xe0)
-			lo = 0xa0;
-		else if (s[0] == 0xed)
-			hi = 0x9f;
-	} else if (s[0] >= 0xf0 && s[0] <= 0xf4) {
-		n = 4;
-		if (s[0] == 0xf0)
-			lo = 0x90;
-		else if (s[0] == 0xf4)
-			hi = 0x8f;
-	} else {
-		return 0;
-	}
-	if (s[1] < lo || s[1] > hi)
-		return 0;
-	for (i = 2; i < n; i++)
-		if ((s[i] & 0xc0) != 0x80)
-			return 0;
-	return n;
-}
+#include "format.h"
 
 void prom_label_value(FILE *out, const char *str)
 {
 	const unsigned char *s = (const unsigned char *)str;
 
 	while (*s) {
-		size_t n = utf8_seq(s);
+		size_t n = utf8_seq_len(s);
 
 		if (*s == '\\' || *s == '"') {
 			fputc('\\', out);

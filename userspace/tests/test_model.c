@@ -398,6 +398,19 @@ static void test_json_string(void)
 	free(buf);
 }
 
+/* an overlong NUL and a surrogate are not UTF-8: their bytes as code points */
+static void test_json_string_not_utf8(void)
+{
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *out = open_memstream(&buf, &len);
+
+	json_string(out, "\300\200|\355\240\200");
+	fclose(out);
+	CHECK_STR(buf, "\"\\u00c0\\u0080|\\u00ed\\u00a0\\u0080\"");
+	free(buf);
+}
+
 int main(void)
 {
 	char cmd[128];
@@ -413,6 +426,7 @@ int main(void)
 	test_sort_sites();
 	test_own_process();
 	test_json_string();
+	test_json_string_not_utf8();
 	ret = check_report("test_model");
 	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", root);
 	if (system(cmd) != 0)
