@@ -267,19 +267,26 @@ vm_fetch_headers_host() {
 	touch "$kdir/root/.complete"
 }
 
+# vm_fetch_file SERIES PKG PATH DEST: the file PATH of package PKG (from
+# SERIES' apt root) at DEST, unless DEST is there already.
+vm_fetch_file() {
+	local series=$1 pkg=$2 path=$3 dest=$4
+	[ -s "$dest" ] && return 0
+	vm_apt_update "$series"
+	rm -rf "$dest.dl"
+	vm_log "downloading $pkg"
+	vm_download "$series" "$dest.dl" "$pkg"
+	dpkg-deb --fsys-tarfile "$dest.dl"/*.deb | tar -xO "$path" >"$dest.part" ||
+		vm_die "no $path in $pkg"
+	mv "$dest.part" "$dest"
+	rm -rf "$dest.dl"
+}
+
 # busybox-static:arm64 (bookworm's) at arm64/busybox for the arm64 guests.
 vm_fetch_busybox_arm64() {
-	local dir=$ANONSTAT_CACHE/arm64
-	[ -s "$dir/busybox" ] && return 0
-	vm_apt_update 6.1
-	rm -rf "$dir/dl"
-	vm_log "downloading busybox-static:arm64"
-	vm_download 6.1 "$dir/dl" busybox-static:arm64
-	dpkg-deb --fsys-tarfile "$dir"/dl/*.deb | tar -xO ./bin/busybox >"$dir/busybox.part" ||
-		vm_die "no ./bin/busybox in busybox-static:arm64"
-	chmod +x "$dir/busybox.part"
-	mv "$dir/busybox.part" "$dir/busybox"
-	rm -rf "$dir/dl"
+	local bb=$ANONSTAT_CACHE/arm64/busybox
+	vm_fetch_file 6.1 busybox-static:arm64 ./bin/busybox "$bb"
+	chmod +x "$bb"
 }
 
 # Make the build chroot of SUITE holding the headers of REL and dkms (for
@@ -451,19 +458,8 @@ vm_build_module() {
 # vm_linux_source: the linux-source-6.1 tarball of bookworm (for
 # checkpatch.pl and the debug kernel); prints its path.
 vm_linux_source() {
-	local dir=$ANONSTAT_CACHE/src tar
-	tar=$dir/linux-source-6.1.tar.xz
-	if [ ! -s "$tar" ]; then
-		vm_apt_update 6.1
-		rm -rf "$dir/dl"
-		vm_log "downloading linux-source-6.1"
-		vm_download 6.1 "$dir/dl" linux-source-6.1
-		dpkg-deb --fsys-tarfile "$dir"/dl/*.deb |
-			tar -xO ./usr/src/linux-source-6.1.tar.xz >"$tar.part" ||
-			vm_die "no linux-source-6.1.tar.xz in linux-source-6.1"
-		mv "$tar.part" "$tar"
-		rm -rf "$dir/dl"
-	fi
+	local tar=$ANONSTAT_CACHE/src/linux-source-6.1.tar.xz
+	vm_fetch_file 6.1 linux-source-6.1 ./usr/src/linux-source-6.1.tar.xz "$tar"
 	echo "$tar"
 }
 
