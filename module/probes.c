@@ -7,9 +7,8 @@
  * every kernel version), check them as the kernel would before it changes
  * anything, and hand the event to track.c.  Probes on the syscall entry
  * points (arch.h names them) see every mmap, munmap, mremap and brk a
- * process makes;
- * exit_mmap sees every address space torn down (exit and exec), and
- * wake_up_new_task every forked child before it first runs.
+ * process makes; exit_mmap sees every address space torn down (exit and
+ * exec), and wake_up_new_task every forked child before it first runs.
  *
  * Most are kprobes, or kretprobes where the return value matters.  munmap,
  * the most frequent probe that needs no return, is an ftrace callback
