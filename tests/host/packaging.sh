@@ -72,6 +72,21 @@ ns_setup() {
 	mount -t tmpfs anonstat-dkms /var/lib/dkms
 	ln -s "$ANONSTAT_CACHE/kernels/$rel/root"/usr/src/* /usr/src/
 }
+# ns_overlay CHROOT DIR: the cached chroot CHROOT at $ov_root, seen
+# through an overlay whose writes go to DIR (thrown away with $work), with
+# /proc; in_root CMD... runs CMD there with a clean environment.
+ns_overlay() {
+	local lower=$ANONSTAT_CACHE/chroots/$1 dir=$2
+	mkdir -p "$dir/upper" "$dir/work" "$dir/root"
+	mount -t overlay "anonstat-$1" \
+		-o "lowerdir=$lower,upperdir=$dir/upper,workdir=$dir/work" "$dir/root"
+	mount -t proc proc "$dir/root/proc"
+	ov_root=$dir/root
+}
+in_root() {
+	chroot "$ov_root" /usr/bin/env -i \
+		PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin "$@"
+}
 if [ "${1:-}" = --ns ]; then
 	step=$2 rel=$3 work=$4
 	[ "$step" = dkms-chroot ] || ns_setup "$rel"
@@ -117,21 +132,15 @@ if [ "${1:-}" = --ns ]; then
 		# chroot $5 of that kernel, seen through an overlay (thrown
 		# away with $work): there DKMS uses the chroot's /usr/src,
 		# /var/lib/dkms and /lib/modules, as on a real system
-		root=$ANONSTAT_CACHE/chroots/$5 ov=$work/ov-$5
-		mkdir -p "$ov/upper" "$ov/work" "$ov/root"
-		mount -t overlay "anonstat-$5" \
-			-o "lowerdir=$root,upperdir=$ov/upper,workdir=$ov/work" "$ov/root"
-		mount -t proc proc "$ov/root/proc"
-		cp -a "$work/tree" "$ov/root/tmp/anonstat"
-		in_root() { chroot "$ov/root" /usr/bin/env -i \
-			PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin "$@"; }
+		ns_overlay "$5" "$work/ov-$5"
+		cp -a "$work/tree" "$ov_root/tmp/anonstat"
 		out=$work/dkms-$rel
 		rc=0
 		in_root make -C /tmp/anonstat dkms-install KRELEASE="$rel" \
 			>"$out.install.log" 2>&1 || rc=$?
 		echo "$rc" >"$out.install.rc"
-		cp "$ov/root/lib/modules/$rel/updates/dkms/anonstat.ko" "$out.installed.ko" 2>/dev/null || true
-		cp "$ov/root/var/lib/dkms/anonstat/$version/$rel/x86_64/log/make.log" "$out.make.log" 2>/dev/null || true
+		cp "$ov_root/lib/modules/$rel/updates/dkms/anonstat.ko" "$out.installed.ko" 2>/dev/null || true
+		cp "$ov_root/var/lib/dkms/anonstat/$version/$rel/x86_64/log/make.log" "$out.make.log" 2>/dev/null || true
 		in_root dkms status anonstat >"$out.status" 2>&1 || true
 		rc=0
 		in_root make -C /tmp/anonstat dkms-remove KRELEASE="$rel" \
@@ -139,37 +148,31 @@ if [ "${1:-}" = --ns ]; then
 		echo "$rc" >"$out.remove.rc"
 		in_root dkms status anonstat >"$out.status-after" 2>&1 || true
 		{
-			find "$ov/root/lib/modules/$rel" ! -type d -path '*/updates/*'
-			find "$ov/root/usr/src" -maxdepth 1 -name 'anonstat-*'
-			find "$ov/root/var/lib/dkms" -mindepth 1 -maxdepth 1 -name anonstat
+			find "$ov_root/lib/modules/$rel" ! -type d -path '*/updates/*'
+			find "$ov_root/usr/src" -maxdepth 1 -name 'anonstat-*'
+			find "$ov_root/var/lib/dkms" -mindepth 1 -maxdepth 1 -name anonstat
 		} >"$out.left" 2>&1
 		;;
 	chroot)
 		# the cached chroot seen through an overlay: what dpkg does
 		# there goes to $work/ov and is thrown away with it
-		root=$ANONSTAT_CACHE/chroots/bookworm-pkg
-		mkdir -p "$work/ov/upper" "$work/ov/work" "$work/ov/root"
-		mount -t overlay anonstat-pkg \
-			-o "lowerdir=$root,upperdir=$work/ov/upper,workdir=$work/ov/work" "$work/ov/root"
-		mount -t proc proc "$work/ov/root/proc"
-		mkdir -p "$work/ov/root/tmp/debs"
-		cp "$work"/deb/anonstat-dkms_*.deb "$work"/deb/anontop_*.deb "$work/ov/root/tmp/debs/"
+		ns_overlay bookworm-pkg "$work/ov"
+		mkdir -p "$ov_root/tmp/debs"
+		cp "$work"/deb/anonstat-dkms_*.deb "$work"/deb/anontop_*.deb "$ov_root/tmp/debs/"
 		out=$work/chroot
-		in_root() { chroot "$work/ov/root" /usr/bin/env -i \
-			PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin "$@"; }
 		rc=0
 		in_root sh -c 'dpkg -i /tmp/debs/*.deb' >"$out.install.log" 2>&1 || rc=$?
 		echo "$rc" >"$out.install.rc"
-		cp "$work/ov/root/lib/modules/$rel/updates/dkms/anonstat.ko" "$out.ko" 2>/dev/null || true
+		cp "$ov_root/lib/modules/$rel/updates/dkms/anonstat.ko" "$out.ko" 2>/dev/null || true
 		in_root sh -c 'command -v anontop && anontop --version' >"$out.path" 2>&1 || true
 		rc=0
 		in_root dpkg -r anontop anonstat-dkms >"$out.remove.log" 2>&1 || rc=$?
 		echo "$rc" >"$out.remove.rc"
 		{
-			find "$work/ov/root/lib/modules/$rel" -name 'anonstat.ko*'
-			find "$work/ov/root/usr/src" -maxdepth 1 -name 'anonstat-*'
-			find "$work/ov/root/var/lib/dkms" -mindepth 1 -maxdepth 1 -name anonstat
-			[ ! -e "$work/ov/root/usr/sbin/anontop" ] || echo /usr/sbin/anontop
+			find "$ov_root/lib/modules/$rel" -name 'anonstat.ko*'
+			find "$ov_root/usr/src" -maxdepth 1 -name 'anonstat-*'
+			find "$ov_root/var/lib/dkms" -mindepth 1 -maxdepth 1 -name anonstat
+			[ ! -e "$ov_root/usr/sbin/anontop" ] || echo /usr/sbin/anontop
 		} >"$out.left" 2>&1
 		;;
 	*) echo "packaging.sh: unknown step $step" >&2; exit 2 ;;
