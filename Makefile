@@ -2,15 +2,17 @@
 # anonstat - top-level build.
 #
 #   make              anonstat.ko against $(KDIR) and the userspace tools
-#   make check        host unit tests, the guest suite on every VM kernel
-#                     and on the arm64 ones (ARM64_KERNELS, under
-#                     qemu-system-aarch64), check-packaging and the stress
-#                     campaign (check-stress)
+#   make demo         boot a VM, load the module, show what it sees
+#   make check        host unit tests, the guest shell under tmux, the
+#                     guest suite on every VM kernel and on the arm64 ones
+#                     (ARM64_KERNELS, under qemu-system-aarch64),
+#                     check-packaging, check-fresh and the stress campaign
+#                     (check-stress)
 #   make check-stress the reliability campaign (tests/stress/) on every VM
 #                     kernel and on a lockdep+KASAN+kmemleak 6.1 kernel
-#   make demo         boot a VM, load the module, show what it sees
+#   make check-fresh  make demo and the debug kernel in a clean bookworm
+#                     chroot: proves tests/packages complete
 #   make bench        guest benchmarks vs bpftrace -> bench/RESULTS.md
-#                     (needs bpftrace)
 #   make clean        back to the tree as checked out
 #   make install      anontop, its manual page and (with KDIR) anonstat.ko;
 #                     PREFIX (/usr/local), DESTDIR; make uninstall undoes it
@@ -19,6 +21,10 @@
 #   make deb          anonstat-dkms and anontop .debs in build/deb/
 #   make check-packaging  install, .deb and DKMS checks on every VM kernel,
 #                     the modules DKMS built booted in VMs (tests/host/)
+#
+# demo, check*, bench, deb and check-packaging first install the Debian
+# packages they need and miss (as root on Debian or Ubuntu: tests/need, from
+# the one list in tests/packages), or say in one line which are missing.
 #
 # KDIR is the kernel build tree; on a host that has no headers for the
 # running kernel the module is skipped (with one line saying so).  KRELEASE
@@ -50,8 +56,10 @@ DKMS_SRC = $(DESTDIR)/usr/src/anonstat-$(VERSION)
 DKMS_FLAGS ?=
 DEB_DIR := build/deb
 
+NEED = $(CURDIR)/tests/need
+
 .PHONY: all module userspace guest-programs stress-programs check \
-	check-host check-vm check-stress bench demo clean help \
+	check-host check-vm check-stress check-fresh bench demo clean help \
 	install install-userspace install-module install-dkms-src uninstall \
 	dkms-install dkms-remove deb check-packaging
 
@@ -73,22 +81,40 @@ guest-programs:
 stress-programs:
 	$(MAKE) -C tests/stress
 
-check: userspace guest-programs stress-programs
-	tests/run-all --stress --packaging --arm64 "$(ARM64_KERNELS)" $(KERNELS)
+# Each of these installs its packages before it builds anything, so it is
+# a recipe (in order) rather than prerequisites (which make -j may reorder).
+check:
+	@$(NEED) check
+	$(MAKE) userspace guest-programs stress-programs
+	tests/run-all --stress --packaging --fresh --arm64 "$(ARM64_KERNELS)" $(KERNELS)
 
-check-host: userspace
+check-host:
+	@$(NEED) unit
+	$(MAKE) userspace
 	$(MAKE) -C userspace check
 
-check-vm: userspace guest-programs
+check-vm:
+	@$(NEED) matrix arm64
+	$(MAKE) userspace guest-programs
 	tests/run-all --no-host --arm64 "$(ARM64_KERNELS)" $(KERNELS)
 
-check-stress: userspace guest-programs stress-programs
+check-stress:
+	@$(NEED) matrix debug-kernel
+	$(MAKE) userspace guest-programs stress-programs
 	tests/stress/run $(KERNELS) 6.1-debug
 
-bench: userspace
+# the clean-chroot proof that tests/packages is complete (tests/host/fresh.sh)
+check-fresh:
+	tests/host/fresh.sh
+
+bench:
+	@$(NEED) bench
+	$(MAKE) userspace
 	bench/run $(BENCH_KERNELS)
 
-demo: userspace guest-programs
+demo:
+	@$(NEED) demo
+	$(MAKE) userspace guest-programs
 	tests/vm/demo
 
 clean:
@@ -102,7 +128,7 @@ clean:
 	$(MAKE) -C bench clean
 
 help:
-	@sed -n '2,23p' Makefile
+	@sed -n '2,/^$$/p' Makefile
 
 install: install-userspace install-module
 
@@ -160,8 +186,7 @@ dkms-remove:
 # under $(DEB_DIR) (the tree's tracked and new files, not its build
 # outputs), so the .debs land in $(DEB_DIR).
 deb:
-	@command -v dpkg-buildpackage >/dev/null || \
-		{ echo "anonstat: make deb needs dpkg-dev debhelper dh-dkms" >&2; exit 1; }
+	@$(NEED) deb
 	@git rev-parse --git-dir >/dev/null 2>&1 || \
 		{ echo "anonstat: make deb packages a git work tree; elsewhere run dpkg-buildpackage -us -uc" >&2; exit 1; }
 	rm -rf "$(DEB_DIR)"
@@ -175,5 +200,6 @@ deb:
 
 # PACKAGING_CHROOT=0 leaves out the .debs in a chroot, PACKAGING_VM=0 the VMs
 check-packaging:
+	@$(NEED) packaging
 	PACKAGING_KERNELS="$(KERNELS)" PACKAGING_CHROOT=$(PACKAGING_CHROOT) \
 		PACKAGING_VM=$(PACKAGING_VM) tests/host/packaging.sh

@@ -20,5 +20,22 @@ for key in PACKAGE_NAME PACKAGE_VERSION 'BUILT_MODULE_NAME\[0\]' \
 	check "dkms.conf has $key" grep -q "^$key=" "$top/dkms.conf"
 done
 check "dkms.conf names anonstat" grep -q '^BUILT_MODULE_NAME\[0\]="anonstat"$' "$top/dkms.conf"
+# the one package list: every group the tree asks tests/need for exists
+# (make's $(NEED), vm_need, tests/need), and the .deb's build dependencies
+# are in the groups make deb installs
+groups=$(cd "$top" && grep -rhE '(\$\(NEED\)|vm_need|tests/need"?) [a-z]' \
+	Makefile .ci/run tests bench 2>/dev/null | grep -vE '^[[:space:]]*#' |
+	grep -oE '(\$\(NEED\)|vm_need|tests/need"?) [a-z0-9 -]+' |
+	sed -E 's/^[^ ]+ //' | tr ' ' '\n' | grep -vE '^(-.*|)$' | sort -u)
+for g in $groups; do
+	check "tests/packages has group $g" "$top/tests/need" --list "$g" >/dev/null
+done
+debdeps=$(sed -n '/^Build-Depends:/,/^[A-Z]/p' "$top/debian/control" |
+	sed -E 's/^Build-Depends://; s/\(.*\)//; s/<.*>//' | tr ',' '\n' |
+	sed -E 's/^ +//; s/ +$//' | grep -vE '^(debhelper-compat|[A-Z].*:.*|)$')
+for p in $debdeps; do
+	check "tests/packages: make deb or check-host installs $p" \
+		sh -c '"$1/tests/need" --list deb unit | grep -qx "$2"' sh "$top" "$p"
+done
 echo "tree: $pass passed, $fail failed"
 [ "$fail" = 0 ]

@@ -186,12 +186,13 @@ work=$(mktemp -d "${TMPDIR:-/tmp}/anonstat-packaging.XXXXXX")
 trap 'rm -rf "$work"' EXIT
 
 # ---- prerequisites ----
+"$top/tests/need" packaging || true
 missing=
 for c in make git dkms dpkg-buildpackage dh dh_dkms lintian modinfo unshare pahole; do
 	command -v "$c" >/dev/null || missing="$missing $c"
 done
 if [ -n "$missing" ]; then
-	bad prerequisites "missing$missing (apt-get install dkms dh-dkms debhelper dpkg-dev lintian kmod pahole)"
+	bad prerequisites "missing$missing (tests/need packaging)"
 	echo "packaging: $pass passed, $fail failed"
 	exit 1
 fi

@@ -67,11 +67,12 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 1' INT TERM
 
+"$top/tests/need" prometheus || true
 missing=
 for c in prometheus prometheus-node-exporter promtool curl python3; do
 	command -v "$c" >/dev/null || missing+=" $c"
 done
-why="not installed:$missing (apt-get install prometheus prometheus-node-exporter curl python3)"
+why="not installed:$missing (tests/need prometheus)"
 check tools [ -z "$missing" ]
 [ -z "$missing" ] || finish
 

@@ -30,6 +30,12 @@ VM_ARCH=${VM_ARCH:-amd64}
 VM_SERIES_ARM64="6.1 6.12"
 
 vm_log() { printf '[vm] %s\n' "$*" >&2; }
+
+# vm_need GROUP...: the Debian packages of GROUP in tests/packages,
+# installed when missing (tests/need); dies with its one line otherwise
+vm_need() {
+	"$(dirname "${BASH_SOURCE[0]}")/../need" "$@" || exit 1
+}
 vm_die() { printf '[vm] error: %s\n' "$*" >&2; exit 1; }
 
 # series -> suites searched for its newest ABI, and how its headers build
@@ -303,7 +309,7 @@ vm_prepare_chroot() {
 			vm_die "cannot install$want in $dir"
 		return 0
 	fi
-	command -v mmdebstrap >/dev/null || vm_die "mmdebstrap is not installed"
+	vm_need matrix
 	rm -rf "$dir"
 	mkdir -p "$(dirname "$dir")"
 	vm_log "creating the $suite build chroot (mmdebstrap)"
@@ -370,6 +376,7 @@ vm_prepare_debug() {
 	vm_apt_update 6.1-debug
 	dir=$(vm_debug_dir)
 	if [ ! -f "$dir/.complete" ]; then
+		vm_need debug-kernel
 		t0=$SECONDS
 		rm -rf "$dir" && mkdir -p "$dir"
 		src=$dir/src
