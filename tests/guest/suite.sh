@@ -104,6 +104,25 @@ test_mmap_probe_hits() {
 	ok
 }
 
+# every probe line says "detached" after "disable" and "attached" again
+# after "enable"; the hit counter does not move while disarmed
+test_probes_detached_after_disable() {
+	echo disable >$D/control || { bad "disable refused"; return; }
+	states=$(awk '$1 == "probe" { print $4 }' $D/status | sort -u)
+	before=$(probe_field $MMAP_SYM 5)
+	anon_mmap 10 || { bad "anon_mmap failed"; echo enable >$D/control; return; }
+	after=$(probe_field $MMAP_SYM 5)
+	echo enable >$D/control || { bad "enable refused"; return; }
+	[ "$states" = detached ] ||
+		{ bad "probe states after disable: '$(echo $states)'"; return; }
+	[ "$before" = "$after" ] ||
+		{ bad "disarmed $MMAP_SYM hits $before -> $after"; return; }
+	states=$(awk '$1 == "probe" { print $4 }' $D/status | sort -u)
+	[ "$states" = attached ] ||
+		{ bad "probe states after enable: '$(echo $states)'"; return; }
+	ok
+}
+
 test_anontop_reads_status() {
 	out=$(anontop -b -n 1 --probes) || { bad "anontop exited $?"; return; }
 	echo "$out" | grep -qE "^$MMAP_SYM +kretprobe +attached" ||
