@@ -159,6 +159,10 @@ test_acct_kinds() {
 	run_prog acct_kinds
 }
 
+test_acct_forged_stack() {
+	run_prog acct_forged_stack
+}
+
 test_acct_fork() {
 	run_prog acct_fork
 }
