@@ -169,12 +169,14 @@ struct anonstat_thread {
 	u64 bytes_unmapped;
 };
 
+struct anonstat_mm_link;
+
 struct anonstat_proc {
-	struct hlist_node mm_node;	/* anonstat_proc_by_mm, RCU */
 	struct list_head node;		/* live list (by pid) or exited list */
 	struct rcu_head rcu;
 	spinlock_t lock;		/* see "Locking" above */
 	/* under anonstat_procs_lock: */
+	struct anonstat_mm_link *mm_link;	/* its entry in the mm hash (proc.c) */
 	struct mm_struct *mm;		/* NULL once exited */
 	u64 exit_seq;			/* order on the exited list */
 	/* fixed at creation: */
