@@ -135,7 +135,7 @@ static inline void anonstat_counts_time(struct anonstat_counts *c, u64 now)
 struct anonstat_site {
 	struct hlist_node hash_node;	/* proc->site_hash */
 	struct list_head proc_node;	/* proc->sites, in id order */
-	u32 id;
+	u64 id;				/* 64 bits: never wraps */
 	u32 hash;
 	u8 kind;
 	u8 depth;

@@ -372,7 +372,7 @@ static void *sites_first(struct anonstat_proc *proc, u64 key)
 	struct anonstat_site *site;
 
 	list_for_each_entry(site, &proc->sites, proc_node) {
-		if ((u64)site->id >= key)
+		if (site->id >= key)
 			return site;
 	}
 	return NULL;
@@ -397,7 +397,7 @@ static void sites_show(struct seq_file *m, struct anonstat_proc *proc, void *rec
 	struct anonstat_site *site = rec;
 	unsigned int i;
 
-	seq_printf(m, "%d %u %s", proc->pid, site->id,
+	seq_printf(m, "%d %llu %s", proc->pid, site->id,
 		   anonstat_kind_name(site->kind));
 	show_counts(m, &site->counts);
 	for (i = 0; i < site->depth; i++)
@@ -440,7 +440,7 @@ static void regions_show(struct seq_file *m, struct anonstat_proc *proc, void *r
 {
 	struct anonstat_region *r = rec;
 
-	seq_printf(m, "%d 0x%lx 0x%lx %u %s %d\n", proc->pid, r->start, r->end,
+	seq_printf(m, "%d 0x%lx 0x%lx %llu %s %d\n", proc->pid, r->start, r->end,
 		   r->site->id, anonstat_kind_name(r->site->kind),
 		   !!(r->flags & ANONSTAT_REGION_INHERITED));
 }

@@ -22,7 +22,12 @@
 #define SITE_HASH_MIN_BITS	4
 #define SITE_HASH_MAX_BITS	14
 
-static atomic_t anonstat_next_site_id = ATOMIC_INIT(0);
+/*
+ * 64 bits: a 32-bit counter wraps after 2^32 sites made (over processes
+ * that come and go, with the live count far below the cap), and readers
+ * resume by id, in id order.
+ */
+static atomic64_t anonstat_next_site_id = ATOMIC64_INIT(0);
 
 static struct hlist_head *site_hash_alloc(unsigned int bits)
 {
@@ -143,7 +148,7 @@ struct anonstat_site *anonstat_site_get(struct anonstat_proc *proc,
 		return NULL;
 	}
 	atomic_long_add(site_size(depth), &anonstat_memory);
-	site->id = atomic_inc_return(&anonstat_next_site_id);
+	site->id = atomic64_inc_return(&anonstat_next_site_id);
 	site->hash = hash;
 	site->kind = kind;
 	site->depth = depth;
