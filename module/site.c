@@ -71,8 +71,11 @@ static void site_hash_grow(struct anonstat_proc *proc)
 	h = site_hash_alloc(bits);
 	if (!h)
 		return;
+	/* the sites an exec retired are listed, but stay out of the table */
 	list_for_each_entry(site, &proc->sites, proc_node)
-		hlist_add_head(&site->hash_node, &h[hash_32(site->hash, bits)]);
+		if (!hlist_unhashed(&site->hash_node))
+			hlist_add_head(&site->hash_node,
+				       &h[hash_32(site->hash, bits)]);
 	site_hash_free(proc->site_hash, proc->site_hash_bits);
 	proc->site_hash = h;
 	proc->site_hash_bits = bits;
@@ -163,7 +166,9 @@ struct anonstat_site *anonstat_site_get(struct anonstat_proc *proc,
 
 /*
  * After exec: the sites stay listed with their counts, but new regions get
- * new sites, since the same addresses now belong to another image.
+ * new sites, since the same addresses now belong to another image.  A
+ * retired site is one whose hash_node is unhashed; site_hash_grow() leaves
+ * those out.
  */
 void anonstat_sites_retire(struct anonstat_proc *proc)
 {
