@@ -143,6 +143,10 @@ test_acct_munmap() {
 	run_prog acct_munmap
 }
 
+test_acct_untracked() {
+	run_prog acct_untracked
+}
+
 test_acct_map_fixed() {
 	run_prog acct_map_fixed
 }
