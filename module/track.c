@@ -26,6 +26,8 @@
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
+#include <linux/fs.h>
+#include <linux/magic.h>
 #include <linux/mm.h>
 #include <linux/mman.h>
 #include <linux/sched/mm.h>
@@ -303,6 +305,21 @@ static void gaps_set(struct release_gaps *g, unsigned int nr_holes,
 		g->covered = pieces_bytes_in(pieces, last[0], last[1]);
 }
 
+/*
+ * A shared anonymous mapping (mmap MAP_SHARED | MAP_ANONYMOUS, or of
+ * /dev/zero): shmem_zero_setup() backs it with an unlinked tmpfs file named
+ * "dev/zero", so vma_is_anonymous() is false for it; vma_is_anon_shmem()
+ * says the same but is not exported.  memfd files are named "memfd:...".
+ */
+static bool vma_is_shared_anon(struct vm_area_struct *vma)
+{
+	struct file *file = vma->vm_file;
+
+	return file && (vma->vm_flags & VM_SHARED) &&
+	       file_inode(file)->i_sb->s_magic == TMPFS_MAGIC &&
+	       !strcmp(file->f_path.dentry->d_name.name, "dev/zero");
+}
+
 static unsigned long anon_bytes(struct mm_struct *mm, unsigned long start,
 				unsigned long end)
 {
@@ -313,7 +330,7 @@ static unsigned long anon_bytes(struct mm_struct *mm, unsigned long start,
 		vma = find_vma(mm, start);
 		if (!vma || vma->vm_start >= end)
 			break;
-		if (vma_is_anonymous(vma))
+		if (vma_is_anonymous(vma) || vma_is_shared_anon(vma))
 			bytes += min(end, vma->vm_end) - max(start, vma->vm_start);
 		start = vma->vm_end;
 	}
@@ -321,8 +338,8 @@ static unsigned long anon_bytes(struct mm_struct *mm, unsigned long start,
 }
 
 /*
- * The private anonymous bytes of the holes in @gaps (ranges that held no
- * region).  Bytes that cannot be checked (the mm lock is busy) go to
+ * The anonymous bytes (private and shared) of the holes in @gaps (ranges
+ * that held no region).  Bytes that cannot be checked (the mm lock is busy) go to
  * *@unclassified.  Holds no anonstat lock and never waits for the mm.  Only
  * processes the filters follow are counted.
  */

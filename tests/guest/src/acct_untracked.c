@@ -7,7 +7,10 @@
  *   released by mmap_fixed), then one munmap of all 21 pages: 10 regions
  *   released and 11 holes of one untracked page each, all 11 counted as
  *   untracked munmap bytes (more holes than the module keeps ranges for:
- *   the rest must be counted too, and not as unclassified).
+ *   the rest must be counted too, and not as unclassified);
+ * - shared: a MAP_SHARED | MAP_ANONYMOUS range mapped before the reset,
+ *   then unmapped: its 3 pages are untracked munmap bytes, as a private
+ *   one's are.
  *
  * usage: acct_untracked   (root, anonstat loaded)
  */
@@ -69,15 +72,27 @@ static void test_holes(char *area)
 		       "untracked unclassified", 0);
 }
 
+static void test_shared(char *shared)
+{
+	status_read(&st0);
+	unmap(shared, 3 * P);
+	status_read(&st1);
+	t_status_delta("shared_untracked", &st0, &st1, "untracked munmap", 3 * P);
+	t_status_delta("shared_not_unclassified", &st0, &st1,
+		       "untracked unclassified", 0);
+}
+
 int main(void)
 {
-	char *area;
+	char *area, *shared;
 
 	t_init("acct_untracked");
 	/* before the reset: untracked */
 	area = place(test_area(0), PAGES * P, PROT_READ | PROT_WRITE);
+	shared = map_anon(3 * P, MAP_SHARED);
 	ctl_isolate(ISOLATE_SELF);
 	test_holes(area);
+	test_shared(shared);
 	snap_take(&snap, getpid());
 	t_consistent("consistent", &snap);
 	return t_exit_status();
