@@ -319,12 +319,22 @@ static const struct table_ops procs_ops = {
 	.show = procs_show,
 };
 
-/* threads: by tid */
+/*
+ * threads: by tid; first tid 0, the threads without a record of their own,
+ * when there were any.
+ */
+
+static bool other_threads_shown(struct anonstat_proc *proc)
+{
+	return proc->other_threads.maps || proc->other_threads.unmaps;
+}
 
 static void *threads_first(struct anonstat_proc *proc, u64 key)
 {
 	struct anonstat_thread *t;
 
+	if (key == 0 && other_threads_shown(proc))
+		return &proc->other_threads;
 	list_for_each_entry(t, &proc->threads, node) {
 		if ((u64)t->tid >= key)
 			return t;
@@ -336,6 +346,9 @@ static void *threads_next(struct anonstat_proc *proc, void *rec)
 {
 	struct anonstat_thread *t = rec;
 
+	if (t == &proc->other_threads)
+		return list_first_entry_or_null(&proc->threads,
+						struct anonstat_thread, node);
 	if (list_is_last(&t->node, &proc->threads))
 		return NULL;
 	return list_next_entry(t, node);

@@ -117,6 +117,8 @@ struct anonstat_proc *anonstat_proc_new(struct task_struct *task,
 	spin_lock_init(&proc->lock);
 	INIT_LIST_HEAD(&proc->node);
 	INIT_LIST_HEAD(&proc->threads);
+	INIT_LIST_HEAD(&proc->other_threads.node);	/* never on the list */
+	strscpy(proc->other_threads.comm, "-", TASK_COMM_LEN);
 	proc->regions = RB_ROOT;
 	if (anonstat_sites_init(proc)) {
 		mm_link_free(proc->mm_link);
@@ -309,8 +311,12 @@ void anonstat_proc_touch(struct anonstat_proc *proc, u64 now)
 }
 
 /*
- * The thread record of @task in @proc, made on first use; NULL at the cap
- * or without memory.  Caller holds proc->lock.
+ * The thread record of @task in @proc, made on first use.  A process keeps
+ * at most ANONSTAT_MAX_THREADS_PER_PROC of them; the system calls of its
+ * other threads, and of a thread whose record cannot be allocated (counted
+ * as drop nomem), are counted on proc->other_threads, tid 0 in threads, so
+ * that the threads lines of a process still add up to what its threads
+ * did.  Never NULL.  Caller holds proc->lock.
  */
 struct anonstat_thread *anonstat_thread_get(struct anonstat_proc *proc,
 					    struct task_struct *task)
@@ -326,14 +332,12 @@ struct anonstat_thread *anonstat_thread_get(struct anonstat_proc *proc,
 		if (pos->tid > tid)
 			break;
 	}
-	if (proc->nr_threads >= ANONSTAT_MAX_THREADS_PER_PROC) {
-		anonstat_drop(ANONSTAT_DROP_THREADS_CAP, 1);
-		return NULL;
-	}
+	if (proc->nr_threads >= ANONSTAT_MAX_THREADS_PER_PROC)
+		goto other;
 	t = kzalloc(sizeof(*t), ANONSTAT_GFP);
 	if (!t) {
 		anonstat_drop(ANONSTAT_DROP_NOMEM, 1);
-		return NULL;
+		goto other;
 	}
 	t->tid = tid;
 	/* before the first record with a bigger tid, or at the end */
@@ -345,6 +349,9 @@ found:
 	memcpy(t->comm, task->comm, TASK_COMM_LEN);
 	t->comm[TASK_COMM_LEN - 1] = '\0';
 	return t;
+other:
+	atomic64_inc(&anonstat_threads_other);
+	return &proc->other_threads;
 }
 
 /* Unlink the oldest exited records beyond retain_exited; caller frees them. */

@@ -38,6 +38,8 @@
 
 atomic64_t anonstat_untracked[ANONSTAT_NR_UNTRACKED];
 atomic64_t anonstat_drops[ANONSTAT_NR_DROPS];
+/* system calls counted on a process's other_threads record */
+atomic64_t anonstat_threads_other;
 atomic_long_t anonstat_memory = ATOMIC_LONG_INIT(0);
 atomic_t anonstat_nr_regions = ATOMIC_INIT(0);
 atomic_t anonstat_nr_sites = ATOMIC_INIT(0);
@@ -54,7 +56,6 @@ static const char *const untracked_names[ANONSTAT_NR_UNTRACKED] = {
 static const char *const drop_names[ANONSTAT_NR_DROPS] = {
 	[ANONSTAT_DROP_REGIONS_CAP] = "regions_cap",
 	[ANONSTAT_DROP_SITES_CAP] = "sites_cap",
-	[ANONSTAT_DROP_THREADS_CAP] = "threads_cap",
 	[ANONSTAT_DROP_NOMEM] = "nomem",
 	[ANONSTAT_DROP_STALE] = "stale",
 };
@@ -79,6 +80,7 @@ void anonstat_counters_reset(void)
 		atomic64_set(&anonstat_untracked[i], 0);
 	for (i = 0; i < ANONSTAT_NR_DROPS; i++)
 		atomic64_set(&anonstat_drops[i], 0);
+	atomic64_set(&anonstat_threads_other, 0);
 }
 
 void anonstat_counters_show(struct seq_file *m)
@@ -91,6 +93,8 @@ void anonstat_counters_show(struct seq_file *m)
 	for (i = 0; i < ANONSTAT_NR_DROPS; i++)
 		seq_printf(m, "drop %s %lld\n", drop_names[i],
 			   (long long)atomic64_read(&anonstat_drops[i]));
+	seq_printf(m, "threads_other %lld\n",
+		   (long long)atomic64_read(&anonstat_threads_other));
 }
 
 /* An mremap call's pieces while the call is in the kernel. */

@@ -179,6 +179,10 @@ test_acct_threads() {
 	run_prog acct_threads
 }
 
+test_acct_threads_cap() {
+	run_prog acct_threads_cap
+}
+
 test_acct_shlib() {
 	run_prog acct_shlib
 }
