@@ -63,7 +63,7 @@
 #define ANONSTAT_DEFAULT_RETAIN_EXITED	64
 #define ANONSTAT_LIMIT_RETAIN_EXITED	4096
 #define ANONSTAT_MAX_FILTER_PIDS	16
-#define ANONSTAT_MAX_THREADS_PER_PROC	4096
+#define ANONSTAT_MAX_THREADS_PER_PROC	4096	/* thread records; then tid 0 */
 #define ANONSTAT_PROC_FREE_REGIONS	8	/* free region objects a process keeps */
 
 enum anonstat_kind {
@@ -88,7 +88,6 @@ enum anonstat_untracked_reason {
 enum anonstat_drop_reason {
 	ANONSTAT_DROP_REGIONS_CAP,
 	ANONSTAT_DROP_SITES_CAP,
-	ANONSTAT_DROP_THREADS_CAP,
 	ANONSTAT_DROP_NOMEM,
 	ANONSTAT_DROP_STALE,
 	ANONSTAT_NR_DROPS
@@ -135,7 +134,7 @@ static inline void anonstat_counts_time(struct anonstat_counts *c, u64 now)
 struct anonstat_site {
 	struct hlist_node hash_node;	/* proc->site_hash */
 	struct list_head proc_node;	/* proc->sites, in id order */
-	u32 id;
+	u64 id;				/* 64 bits: never wraps */
 	u32 hash;
 	u8 kind;
 	u8 depth;
@@ -169,12 +168,14 @@ struct anonstat_thread {
 	u64 bytes_unmapped;
 };
 
+struct anonstat_mm_link;
+
 struct anonstat_proc {
-	struct hlist_node mm_node;	/* anonstat_proc_by_mm, RCU */
 	struct list_head node;		/* live list (by pid) or exited list */
 	struct rcu_head rcu;
 	spinlock_t lock;		/* see "Locking" above */
 	/* under anonstat_procs_lock: */
+	struct anonstat_mm_link *mm_link;	/* its entry in the mm hash (proc.c) */
 	struct mm_struct *mm;		/* NULL once exited */
 	u64 exit_seq;			/* order on the exited list */
 	/* fixed at creation: */
@@ -194,6 +195,8 @@ struct anonstat_proc {
 	struct list_head sites;
 	struct list_head threads;
 	unsigned int nr_threads;
+	/* threads without a record of their own (tid 0 in threads) */
+	struct anonstat_thread other_threads;
 	struct anonstat_counts counts;
 };
 
@@ -227,6 +230,7 @@ void anonstat_seq_comm(struct seq_file *m, const char *comm);
 /* global counters (track.c) */
 extern atomic64_t anonstat_untracked[ANONSTAT_NR_UNTRACKED];
 extern atomic64_t anonstat_drops[ANONSTAT_NR_DROPS];
+extern atomic64_t anonstat_threads_other;
 extern atomic_long_t anonstat_memory;
 extern atomic_t anonstat_nr_regions;
 extern atomic_t anonstat_nr_sites;

@@ -16,7 +16,10 @@
  *   frame 2+  the frame-pointer chain from the user's frame pointer (rbp,
  *             x29), each frame checked: above the previous one, 8-byte
  *             aligned, within 8 MiB of the stack pointer; the walk stops
- *             at the first frame that fails.
+ *             at the first frame that fails.  The first record of the
+ *             chain is left out when it returns to frame 1 (the wrapper
+ *             had a frame of its own); only one is: the walk reads at most
+ *             one record more than it stores, whatever the stack holds.
  *
  * "Looks like a return address" means: a user address whose preceding
  * bytes decode as a call instruction (arch.h).  That needs no VMA lookup
@@ -92,6 +95,7 @@ static __always_inline unsigned long *walk(unsigned long *out,
 {
 	const unsigned long *frame1 = out;
 	u64 words[SCAN_WORDS], *w, *w_end = words + SCAN_WORDS;
+	bool skipped = false;
 	unsigned long prev;
 	u64 next_fp, ret;
 
@@ -133,9 +137,16 @@ static __always_inline unsigned long *walk(unsigned long *out,
 		ret = anonstat_code_addr(ret);
 		if (!after_call_insn(ret))
 			break;
-		/* a wrapper with a frame of its own returns to frame 1 */
-		if (out == frame1 + 1 && ret == *frame1)
+		/*
+		 * A wrapper with a frame of its own returns to frame 1: its
+		 * record is skipped, once.  Skipping every record that does
+		 * (as a forged stack can make them all) would let user space
+		 * keep this loop going for the whole 8 MiB span.
+		 */
+		if (!skipped && out == frame1 + 1 && ret == *frame1) {
+			skipped = true;
 			continue;
+		}
 		*out++ = ret;
 	}
 	return out;

@@ -319,12 +319,22 @@ static const struct table_ops procs_ops = {
 	.show = procs_show,
 };
 
-/* threads: by tid */
+/*
+ * threads: by tid; first tid 0, the threads without a record of their own,
+ * when there were any.
+ */
+
+static bool other_threads_shown(struct anonstat_proc *proc)
+{
+	return proc->other_threads.maps || proc->other_threads.unmaps;
+}
 
 static void *threads_first(struct anonstat_proc *proc, u64 key)
 {
 	struct anonstat_thread *t;
 
+	if (key == 0 && other_threads_shown(proc))
+		return &proc->other_threads;
 	list_for_each_entry(t, &proc->threads, node) {
 		if ((u64)t->tid >= key)
 			return t;
@@ -336,6 +346,9 @@ static void *threads_next(struct anonstat_proc *proc, void *rec)
 {
 	struct anonstat_thread *t = rec;
 
+	if (t == &proc->other_threads)
+		return list_first_entry_or_null(&proc->threads,
+						struct anonstat_thread, node);
 	if (list_is_last(&t->node, &proc->threads))
 		return NULL;
 	return list_next_entry(t, node);
@@ -372,7 +385,7 @@ static void *sites_first(struct anonstat_proc *proc, u64 key)
 	struct anonstat_site *site;
 
 	list_for_each_entry(site, &proc->sites, proc_node) {
-		if ((u64)site->id >= key)
+		if (site->id >= key)
 			return site;
 	}
 	return NULL;
@@ -397,7 +410,7 @@ static void sites_show(struct seq_file *m, struct anonstat_proc *proc, void *rec
 	struct anonstat_site *site = rec;
 	unsigned int i;
 
-	seq_printf(m, "%d %u %s", proc->pid, site->id,
+	seq_printf(m, "%d %llu %s", proc->pid, site->id,
 		   anonstat_kind_name(site->kind));
 	show_counts(m, &site->counts);
 	for (i = 0; i < site->depth; i++)
@@ -440,7 +453,7 @@ static void regions_show(struct seq_file *m, struct anonstat_proc *proc, void *r
 {
 	struct anonstat_region *r = rec;
 
-	seq_printf(m, "%d 0x%lx 0x%lx %u %s %d\n", proc->pid, r->start, r->end,
+	seq_printf(m, "%d 0x%lx 0x%lx %llu %s %d\n", proc->pid, r->start, r->end,
 		   r->site->id, anonstat_kind_name(r->site->kind),
 		   !!(r->flags & ANONSTAT_REGION_INHERITED));
 }

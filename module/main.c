@@ -7,6 +7,10 @@
  * unload the probes go first (after that no handler runs), then debugfs
  * (after that no reader runs), then the tables, then an RCU barrier so that
  * no callback of ours is left pending.
+ *
+ * anonstat does not load on PREEMPT_RT kernels: its handlers run in probe
+ * context with preemption disabled, and take spinlock_t locks and allocate
+ * from the slab there; on RT both may sleep.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
@@ -48,6 +52,10 @@ static int __init anonstat_init(void)
 {
 	int ret;
 
+	if (IS_ENABLED(CONFIG_PREEMPT_RT)) {
+		pr_err("not loading on PREEMPT_RT: probe handlers take spinlock_t and allocate with preemption off, which sleeps there\n");
+		return -EOPNOTSUPP;
+	}
 	ret = anonstat_control_init(pids, comm);
 	if (ret)
 		return ret;

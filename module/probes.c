@@ -23,8 +23,10 @@
  * anonstat_probes_unregister() (module init/exit) and armed or disarmed by
  * anonstat_probes_arm() under the control mutex.  Handlers and the status
  * reader touch only the atomic hit counters and the kprobe core's nmissed
- * fields.  unregister_k(ret)probe() and unregister_ftrace_function() wait
- * for running handlers, so none of this code runs after
+ * fields; the status reader also reads each probe's armed flag, written
+ * with WRITE_ONCE() by those two under the control mutex (or at load).
+ * unregister_k(ret)probe() and unregister_ftrace_function() wait for
+ * running handlers, so none of this code runs after
  * anonstat_probes_unregister() returns; a kretprobe instance still in the
  * kernel then never comes back to us.
  */
@@ -62,8 +64,8 @@ enum anonstat_probe_type {
 struct anonstat_probe {
 	const char *symbol;
 	enum anonstat_probe_type type;
-	bool attached;
-	bool armed;		/* TYPE_FTRACE: the ops is registered */
+	bool attached;		/* registered with the kprobe core or ftrace */
+	bool armed;		/* and its handler runs: not disabled, ops registered */
 	atomic64_t hits;
 	struct kprobe kp;
 	struct kretprobe krp;
@@ -431,7 +433,7 @@ static int ftrace_arm(struct anonstat_probe *p, bool on)
 	else if (!on && p->armed)
 		ret = unregister_ftrace_function(&p->fops);
 	if (!ret)
-		p->armed = on;
+		WRITE_ONCE(p->armed, on);
 	return ret;
 }
 
@@ -488,6 +490,7 @@ static void probe_unregister(struct anonstat_probe *p)
 	} else {
 		unregister_kprobe(&p->kp);
 	}
+	WRITE_ONCE(p->armed, false);
 	p->attached = false;
 }
 
@@ -504,6 +507,8 @@ int anonstat_probes_register(void)
 
 		atomic64_set(&p->hits, 0);
 		ret = probe_register(p);
+		if (!ret && p->type != TYPE_FTRACE)
+			WRITE_ONCE(p->armed, READ_ONCE(anonstat_enabled));
 		if (ret) {
 			pr_err("cannot attach a %s to %s on kernel %s: %d\n",
 			       type_names[p->type],
@@ -539,6 +544,8 @@ int anonstat_probes_arm(bool on)
 			ret = enable_kprobe(probe_kprobe(p));
 		else
 			disable_kprobe(probe_kprobe(p));
+		if (!ret && p->type != TYPE_FTRACE)
+			WRITE_ONCE(p->armed, on);
 		if (on && ret) {
 			pr_err("cannot arm the %s on %s: %d\n",
 			       type_names[p->type], p->symbol, ret);
@@ -557,6 +564,11 @@ void anonstat_probes_unregister(void)
 		probe_unregister(&anonstat_probe_table[register_order[i]]);
 }
 
+/*
+ * One line per probe.  "attached" means its handler runs: registered and
+ * armed.  After "disable" every probe is disarmed (still registered, but
+ * costing the probed function nothing and seeing nothing): "detached".
+ */
 void anonstat_probes_show(struct seq_file *m)
 {
 	const struct anonstat_probe *p;
@@ -564,6 +576,6 @@ void anonstat_probes_show(struct seq_file *m)
 	for (p = anonstat_probe_table; p < anonstat_probe_table + NR_PROBES; p++)
 		seq_printf(m, "probe %s %s %s %lld %lu\n", p->symbol,
 			   type_names[p->type],
-			   p->attached ? "attached" : "detached",
+			   READ_ONCE(p->armed) ? "attached" : "detached",
 			   (long long)atomic64_read(&p->hits), probe_missed(p));
 }

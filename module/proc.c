@@ -12,9 +12,19 @@
  * Locking:
  *   anonstat_procs_lock -> proc->lock
  *   anonstat_procs_lock protects both lists, the mm hash (writers) and
- *   proc->mm/proc->exit_seq.  proc->lock protects the rest of a record.
- *   Lookups by mm take neither: they run under rcu_read_lock() and check
- *   proc->mm == mm, then proc->dead under proc->lock.
+ *   proc->mm/proc->mm_link/proc->exit_seq.  proc->lock protects the rest of
+ *   a record.  Lookups by mm take neither: they run under rcu_read_lock()
+ *   and check proc->mm == mm, then proc->dead under proc->lock.
+ *
+ * The mm hash holds links (struct anonstat_mm_link), not the records: a
+ * record that goes on with another mm (exec, or an exited record that
+ * comes back) gets a new link in the new mm's chain, and its old link is
+ * unlinked and freed after a grace period.  A node is never unlinked and
+ * linked again, since a lookup walking the old chain could follow it into
+ * the new one and miss the rest of the chain it was walking.  A link is
+ * allocated with the record, or before it is needed; when an exec finds
+ * no memory for one, the record goes to the exited list and comes back
+ * from there at the new image's first mmap.
  *
  * Lifetime: a record is unlinked under anonstat_procs_lock, then destroyed:
  * proc->dead is set and its contents freed under proc->lock, and the record
@@ -42,16 +52,45 @@ static DEFINE_HASHTABLE(anonstat_proc_by_mm, PROC_HASH_BITS);
 static u64 anonstat_next_proc_uid;	/* under anonstat_procs_lock */
 static u64 anonstat_next_exit_seq;	/* under anonstat_procs_lock */
 
+/* An entry of the mm hash: @proc's, while proc->mm_link points here. */
+struct anonstat_mm_link {
+	struct hlist_node node;		/* anonstat_proc_by_mm, RCU */
+	struct mm_struct *mm;		/* the key, fixed once linked */
+	struct anonstat_proc *proc;
+	struct rcu_head rcu;
+};
+
 struct anonstat_proc *anonstat_proc_lookup(struct mm_struct *mm)
 {
-	struct anonstat_proc *proc;
+	struct anonstat_mm_link *link;
 
-	hash_for_each_possible_rcu(anonstat_proc_by_mm, proc, mm_node,
+	hash_for_each_possible_rcu(anonstat_proc_by_mm, link, node,
 				   (unsigned long)mm) {
-		if (READ_ONCE(proc->mm) == mm)
-			return proc;
+		if (link->mm == mm && READ_ONCE(link->proc->mm) == mm)
+			return link->proc;
 	}
 	return NULL;
+}
+
+static struct anonstat_mm_link *mm_link_new(void)
+{
+	struct anonstat_mm_link *link = kzalloc(sizeof(*link), ANONSTAT_GFP);
+
+	if (!link) {
+		anonstat_drop(ANONSTAT_DROP_NOMEM, 1);
+		return NULL;
+	}
+	atomic_long_add(sizeof(*link), &anonstat_memory);
+	return link;
+}
+
+/* A link that no lookup can have seen (never in the hash). */
+static void mm_link_free(struct anonstat_mm_link *link)
+{
+	if (!link)
+		return;
+	atomic_long_sub(sizeof(*link), &anonstat_memory);
+	kfree(link);
 }
 
 static u64 group_start_time(struct task_struct *task)
@@ -70,11 +109,19 @@ struct anonstat_proc *anonstat_proc_new(struct task_struct *task,
 		anonstat_drop(ANONSTAT_DROP_NOMEM, 1);
 		return NULL;
 	}
+	proc->mm_link = mm_link_new();
+	if (!proc->mm_link) {
+		kfree(proc);
+		return NULL;
+	}
 	spin_lock_init(&proc->lock);
 	INIT_LIST_HEAD(&proc->node);
 	INIT_LIST_HEAD(&proc->threads);
+	INIT_LIST_HEAD(&proc->other_threads.node);	/* never on the list */
+	strscpy(proc->other_threads.comm, "-", TASK_COMM_LEN);
 	proc->regions = RB_ROOT;
 	if (anonstat_sites_init(proc)) {
+		mm_link_free(proc->mm_link);
 		kfree(proc);
 		anonstat_drop(ANONSTAT_DROP_NOMEM, 1);
 		return NULL;
@@ -109,6 +156,9 @@ static void threads_free_all(struct anonstat_proc *proc)
 /* Free an unlinked (or never published) record. */
 static void proc_destroy(struct anonstat_proc *proc)
 {
+	/* unlinked records have none; unpublished ones one never linked */
+	mm_link_free(proc->mm_link);
+	proc->mm_link = NULL;
 	spin_lock(&proc->lock);
 	proc->dead = true;
 	anonstat_regions_free_all(proc);
@@ -138,10 +188,38 @@ static void live_list_add(struct anonstat_proc *proc)
 	list_add_tail(&proc->node, &anonstat_procs);
 }
 
-static void proc_hash_add(struct anonstat_proc *proc, struct mm_struct *mm)
+/*
+ * Link @proc into the mm hash as the record of @mm with @link, a link not
+ * yet in the hash.  A link it had is unlinked and freed after a grace
+ * period, after the new one is in: a lookup of @mm finds the new one, and
+ * a lookup walking the old chain goes on along that chain.
+ */
+static void proc_hash_add(struct anonstat_proc *proc, struct mm_struct *mm,
+			  struct anonstat_mm_link *link)
 {
+	struct anonstat_mm_link *old = proc->mm_link;
+
+	link->mm = mm;
+	link->proc = proc;
 	WRITE_ONCE(proc->mm, mm);
-	hash_add_rcu(anonstat_proc_by_mm, &proc->mm_node, (unsigned long)mm);
+	hash_add_rcu(anonstat_proc_by_mm, &link->node, (unsigned long)mm);
+	proc->mm_link = link;
+	if (old && old != link) {
+		hash_del_rcu(&old->node);
+		atomic_long_sub(sizeof(*old), &anonstat_memory);
+		kfree_rcu(old, rcu);
+	}
+}
+
+/* Take @proc out of the mm hash. */
+static void proc_hash_del(struct anonstat_proc *proc)
+{
+	struct anonstat_mm_link *link = proc->mm_link;
+
+	proc->mm_link = NULL;
+	hash_del_rcu(&link->node);
+	atomic_long_sub(sizeof(*link), &anonstat_memory);
+	kfree_rcu(link, rcu);
 }
 
 static struct anonstat_proc *find_exited(pid_t pid, u64 start_time)
@@ -169,7 +247,7 @@ bool anonstat_proc_publish(struct anonstat_proc *proc)
 	}
 	proc->uid = ++anonstat_next_proc_uid;
 	live_list_add(proc);
-	proc_hash_add(proc, proc->mm);
+	proc_hash_add(proc, proc->mm, proc->mm_link);
 	atomic_inc(&anonstat_nr_procs);
 	spin_unlock(&anonstat_procs_lock);
 	return true;
@@ -201,9 +279,13 @@ struct anonstat_proc *anonstat_proc_get_current(void)
 			atomic_dec(&anonstat_nr_exited);
 			spin_lock(&proc->lock);
 			proc->exited = false;
+			/* it comes back after an exec: a new image */
+			anonstat_sites_retire(proc);
 			spin_unlock(&proc->lock);
 			live_list_add(proc);
-			proc_hash_add(proc, mm);
+			/* a new link: its old one may still be read */
+			proc_hash_add(proc, mm, fresh->mm_link);
+			fresh->mm_link = NULL;
 		}
 	}
 	if (!proc) {
@@ -211,7 +293,7 @@ struct anonstat_proc *anonstat_proc_get_current(void)
 		fresh = NULL;
 		proc->uid = ++anonstat_next_proc_uid;
 		live_list_add(proc);
-		proc_hash_add(proc, mm);
+		proc_hash_add(proc, mm, proc->mm_link);
 		atomic_inc(&anonstat_nr_procs);
 	}
 	spin_unlock(&anonstat_procs_lock);
@@ -229,8 +311,12 @@ void anonstat_proc_touch(struct anonstat_proc *proc, u64 now)
 }
 
 /*
- * The thread record of @task in @proc, made on first use; NULL at the cap
- * or without memory.  Caller holds proc->lock.
+ * The thread record of @task in @proc, made on first use.  A process keeps
+ * at most ANONSTAT_MAX_THREADS_PER_PROC of them; the system calls of its
+ * other threads, and of a thread whose record cannot be allocated (counted
+ * as drop nomem), are counted on proc->other_threads, tid 0 in threads, so
+ * that the threads lines of a process still add up to what its threads
+ * did.  Never NULL.  Caller holds proc->lock.
  */
 struct anonstat_thread *anonstat_thread_get(struct anonstat_proc *proc,
 					    struct task_struct *task)
@@ -246,14 +332,12 @@ struct anonstat_thread *anonstat_thread_get(struct anonstat_proc *proc,
 		if (pos->tid > tid)
 			break;
 	}
-	if (proc->nr_threads >= ANONSTAT_MAX_THREADS_PER_PROC) {
-		anonstat_drop(ANONSTAT_DROP_THREADS_CAP, 1);
-		return NULL;
-	}
+	if (proc->nr_threads >= ANONSTAT_MAX_THREADS_PER_PROC)
+		goto other;
 	t = kzalloc(sizeof(*t), ANONSTAT_GFP);
 	if (!t) {
 		anonstat_drop(ANONSTAT_DROP_NOMEM, 1);
-		return NULL;
+		goto other;
 	}
 	t->tid = tid;
 	/* before the first record with a bigger tid, or at the end */
@@ -265,6 +349,9 @@ found:
 	memcpy(t->comm, task->comm, TASK_COMM_LEN);
 	t->comm[TASK_COMM_LEN - 1] = '\0';
 	return t;
+other:
+	atomic64_inc(&anonstat_threads_other);
+	return &proc->other_threads;
 }
 
 /* Unlink the oldest exited records beyond retain_exited; caller frees them. */
@@ -346,6 +433,7 @@ static void release_all(struct anonstat_proc *proc, u64 now)
  */
 void anonstat_proc_mm_gone(struct mm_struct *mm)
 {
+	struct anonstat_mm_link *link = NULL;
 	struct anonstat_proc *proc;
 	LIST_HEAD(doomed);
 	bool exec;
@@ -358,12 +446,16 @@ void anonstat_proc_mm_gone(struct mm_struct *mm)
 		rcu_read_unlock();
 		return;
 	}
-	hash_del_rcu(&proc->mm_node);
 	exec = task_is_execing_from(current, proc, mm) &&
 	       !anonstat_proc_lookup(current->mm);
 	if (exec) {
-		proc_hash_add(proc, current->mm);
+		link = mm_link_new();
+		exec = !!link;
+	}
+	if (exec) {
+		proc_hash_add(proc, current->mm, link);
 	} else {
+		proc_hash_del(proc);
 		WRITE_ONCE(proc->mm, NULL);
 		proc->exit_seq = ++anonstat_next_exit_seq;
 		list_move_tail(&proc->node, &anonstat_exited_procs);
@@ -394,7 +486,7 @@ void anonstat_procs_reset(void)
 
 	spin_lock(&anonstat_procs_lock);
 	list_for_each_entry(proc, &anonstat_procs, node)
-		hash_del_rcu(&proc->mm_node);
+		proc_hash_del(proc);
 	list_splice_init(&anonstat_procs, &doomed);
 	list_splice_init(&anonstat_exited_procs, &doomed);
 	atomic_set(&anonstat_nr_procs, 0);

@@ -228,7 +228,9 @@ static struct anonstat_region *region_cut(struct anonstat_proc *proc,
  * that straddle an end as new objects (the region in the tree keeps the
  * rest, and the piece is marked CUT_LEFT/CUT_RIGHT).  The holes in between
  * are stored as (start, end) pairs in @gaps, up to @max_gaps of them;
- * *@nr_gaps counts them all.
+ * *@nr_gaps counts them all.  When there are more, the last pair is
+ * widened to end where the last hole ends: it then also covers the regions
+ * between those holes, which the caller finds in @pieces.
  *
  * Bytes that cannot be cut out because an allocation failed end up neither
  * in the tree nor in @pieces; anonstat_account_lost() takes them off their
@@ -256,6 +258,8 @@ void anonstat_regions_detach(struct anonstat_proc *proc, unsigned long start,
 			if (*nr_gaps < max_gaps) {
 				gaps[2 * *nr_gaps] = cursor;
 				gaps[2 * *nr_gaps + 1] = cut_start;
+			} else if (max_gaps) {
+				gaps[2 * max_gaps - 1] = cut_start;
 			}
 			(*nr_gaps)++;
 		}
@@ -306,6 +310,8 @@ void anonstat_regions_detach(struct anonstat_proc *proc, unsigned long start,
 		if (*nr_gaps < max_gaps) {
 			gaps[2 * *nr_gaps] = cursor;
 			gaps[2 * *nr_gaps + 1] = end;
+		} else if (max_gaps) {
+			gaps[2 * max_gaps - 1] = end;
 		}
 		(*nr_gaps)++;
 	}

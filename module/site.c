@@ -22,7 +22,12 @@
 #define SITE_HASH_MIN_BITS	4
 #define SITE_HASH_MAX_BITS	14
 
-static atomic_t anonstat_next_site_id = ATOMIC_INIT(0);
+/*
+ * 64 bits: a 32-bit counter wraps after 2^32 sites made (over processes
+ * that come and go, with the live count far below the cap), and readers
+ * resume by id, in id order.
+ */
+static atomic64_t anonstat_next_site_id = ATOMIC64_INIT(0);
 
 static struct hlist_head *site_hash_alloc(unsigned int bits)
 {
@@ -66,8 +71,11 @@ static void site_hash_grow(struct anonstat_proc *proc)
 	h = site_hash_alloc(bits);
 	if (!h)
 		return;
+	/* the sites an exec retired are listed, but stay out of the table */
 	list_for_each_entry(site, &proc->sites, proc_node)
-		hlist_add_head(&site->hash_node, &h[hash_32(site->hash, bits)]);
+		if (!hlist_unhashed(&site->hash_node))
+			hlist_add_head(&site->hash_node,
+				       &h[hash_32(site->hash, bits)]);
 	site_hash_free(proc->site_hash, proc->site_hash_bits);
 	proc->site_hash = h;
 	proc->site_hash_bits = bits;
@@ -143,7 +151,7 @@ struct anonstat_site *anonstat_site_get(struct anonstat_proc *proc,
 		return NULL;
 	}
 	atomic_long_add(site_size(depth), &anonstat_memory);
-	site->id = atomic_inc_return(&anonstat_next_site_id);
+	site->id = atomic64_inc_return(&anonstat_next_site_id);
 	site->hash = hash;
 	site->kind = kind;
 	site->depth = depth;
@@ -158,7 +166,9 @@ struct anonstat_site *anonstat_site_get(struct anonstat_proc *proc,
 
 /*
  * After exec: the sites stay listed with their counts, but new regions get
- * new sites, since the same addresses now belong to another image.
+ * new sites, since the same addresses now belong to another image.  A
+ * retired site is one whose hash_node is unhashed; site_hash_grow() leaves
+ * those out.
  */
 void anonstat_sites_retire(struct anonstat_proc *proc)
 {

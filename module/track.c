@@ -26,6 +26,8 @@
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
+#include <linux/fs.h>
+#include <linux/magic.h>
 #include <linux/mm.h>
 #include <linux/mman.h>
 #include <linux/sched/mm.h>
@@ -36,6 +38,8 @@
 
 atomic64_t anonstat_untracked[ANONSTAT_NR_UNTRACKED];
 atomic64_t anonstat_drops[ANONSTAT_NR_DROPS];
+/* system calls counted on a process's other_threads record */
+atomic64_t anonstat_threads_other;
 atomic_long_t anonstat_memory = ATOMIC_LONG_INIT(0);
 atomic_t anonstat_nr_regions = ATOMIC_INIT(0);
 atomic_t anonstat_nr_sites = ATOMIC_INIT(0);
@@ -52,7 +56,6 @@ static const char *const untracked_names[ANONSTAT_NR_UNTRACKED] = {
 static const char *const drop_names[ANONSTAT_NR_DROPS] = {
 	[ANONSTAT_DROP_REGIONS_CAP] = "regions_cap",
 	[ANONSTAT_DROP_SITES_CAP] = "sites_cap",
-	[ANONSTAT_DROP_THREADS_CAP] = "threads_cap",
 	[ANONSTAT_DROP_NOMEM] = "nomem",
 	[ANONSTAT_DROP_STALE] = "stale",
 };
@@ -77,6 +80,7 @@ void anonstat_counters_reset(void)
 		atomic64_set(&anonstat_untracked[i], 0);
 	for (i = 0; i < ANONSTAT_NR_DROPS; i++)
 		atomic64_set(&anonstat_drops[i], 0);
+	atomic64_set(&anonstat_threads_other, 0);
 }
 
 void anonstat_counters_show(struct seq_file *m)
@@ -89,6 +93,8 @@ void anonstat_counters_show(struct seq_file *m)
 	for (i = 0; i < ANONSTAT_NR_DROPS; i++)
 		seq_printf(m, "drop %s %lld\n", drop_names[i],
 			   (long long)atomic64_read(&anonstat_drops[i]));
+	seq_printf(m, "threads_other %lld\n",
+		   (long long)atomic64_read(&anonstat_threads_other));
 }
 
 /* An mremap call's pieces while the call is in the kernel. */
@@ -102,12 +108,19 @@ struct anonstat_inflight {
 static DEFINE_SPINLOCK(anonstat_inflight_lock);
 static LIST_HEAD(anonstat_inflight_list);
 
-/* At most this many holes of one release are checked against the VMAs. */
+/*
+ * The holes of one release (ranges that held no region), to be checked
+ * against the VMAs: up to MAX_GAPS ranges.  A release with more holes has
+ * its last range widened over the rest of them (anonstat_regions_detach()),
+ * and @covered is what the regions inside it held: the untracked bytes are
+ * then the anonymous bytes of the ranges minus @covered.
+ */
 #define MAX_GAPS 8
 
 struct release_gaps {
 	unsigned long range[2 * MAX_GAPS];
-	unsigned int nr;
+	unsigned int nr;		/* ranges in range[] */
+	unsigned long covered;		/* region bytes inside them */
 };
 
 /* ---- counters of sites and processes (caller holds proc->lock) ---- */
@@ -265,6 +278,52 @@ static void insert_region(struct anonstat_proc *proc, struct anonstat_region *r)
 
 /* ---- untracked bytes ---- */
 
+/* The bytes of the pieces of @p inside [start, end). */
+static unsigned long pieces_bytes_in(const struct anonstat_pieces *p,
+				     unsigned long start, unsigned long end)
+{
+	const struct anonstat_region *r;
+	unsigned long bytes = 0;
+
+	for (r = p->first; r; r = r->next) {
+		unsigned long s = max(r->start, start), e = min(r->end, end);
+
+		if (s < e)
+			bytes += e - s;
+	}
+	return bytes;
+}
+
+/*
+ * @g after anonstat_regions_detach() found @nr_holes holes and cut out
+ * @pieces; nothing is left to check when it had nowhere to put them.
+ */
+static void gaps_set(struct release_gaps *g, unsigned int nr_holes,
+		     const struct anonstat_pieces *pieces)
+{
+	unsigned long *last = &g->range[2 * (MAX_GAPS - 1)];
+
+	g->nr = min_t(unsigned int, nr_holes, MAX_GAPS);
+	g->covered = 0;
+	if (nr_holes > MAX_GAPS)
+		g->covered = pieces_bytes_in(pieces, last[0], last[1]);
+}
+
+/*
+ * A shared anonymous mapping (mmap MAP_SHARED | MAP_ANONYMOUS, or of
+ * /dev/zero): shmem_zero_setup() backs it with an unlinked tmpfs file named
+ * "dev/zero", so vma_is_anonymous() is false for it; vma_is_anon_shmem()
+ * says the same but is not exported.  memfd files are named "memfd:...".
+ */
+static bool vma_is_shared_anon(struct vm_area_struct *vma)
+{
+	struct file *file = vma->vm_file;
+
+	return file && (vma->vm_flags & VM_SHARED) &&
+	       file_inode(file)->i_sb->s_magic == TMPFS_MAGIC &&
+	       !strcmp(file->f_path.dentry->d_name.name, "dev/zero");
+}
+
 static unsigned long anon_bytes(struct mm_struct *mm, unsigned long start,
 				unsigned long end)
 {
@@ -275,7 +334,7 @@ static unsigned long anon_bytes(struct mm_struct *mm, unsigned long start,
 		vma = find_vma(mm, start);
 		if (!vma || vma->vm_start >= end)
 			break;
-		if (vma_is_anonymous(vma))
+		if (vma_is_anonymous(vma) || vma_is_shared_anon(vma))
 			bytes += min(end, vma->vm_end) - max(start, vma->vm_start);
 		start = vma->vm_end;
 	}
@@ -283,30 +342,31 @@ static unsigned long anon_bytes(struct mm_struct *mm, unsigned long start,
 }
 
 /*
- * The private anonymous bytes of the holes in @gaps (ranges that held no
- * region).  Bytes that cannot be checked (the mm lock is busy, or there
- * are too many holes) go to *@unclassified.  Holds no anonstat lock and
- * never waits for the mm.  Only processes the filters follow are counted.
+ * The anonymous bytes (private and shared) of the holes in @gaps (ranges
+ * that held no region).  Bytes that cannot be checked (the mm lock is busy) go to
+ * *@unclassified.  Holds no anonstat lock and never waits for the mm.  Only
+ * processes the filters follow are counted.
  */
 static unsigned long untracked_bytes(const struct release_gaps *gaps,
-				     unsigned int nr_gaps,
 				     unsigned long *unclassified)
 {
 	struct mm_struct *mm = current->mm;
 	unsigned long bytes = 0;
-	unsigned int i, n = min_t(unsigned int, nr_gaps, MAX_GAPS);
+	unsigned int i;
 
-	if (!nr_gaps || !mm || !anonstat_filter_wants(current))
+	if (!gaps->nr || !mm || !anonstat_filter_wants(current))
 		return 0;
-	if (nr_gaps > MAX_GAPS || !mmap_read_trylock(mm)) {
-		for (i = 0; i < n; i++)
-			*unclassified += gaps->range[2 * i + 1] - gaps->range[2 * i];
+	if (!mmap_read_trylock(mm)) {
+		for (i = 0; i < gaps->nr; i++)
+			bytes += gaps->range[2 * i + 1] - gaps->range[2 * i];
+		*unclassified += bytes - min(bytes, gaps->covered);
 		return 0;
 	}
-	for (i = 0; i < n; i++)
+	for (i = 0; i < gaps->nr; i++)
 		bytes += anon_bytes(mm, gaps->range[2 * i], gaps->range[2 * i + 1]);
 	mmap_read_unlock(mm);
-	return bytes;
+	/* the regions in a widened range were anonymous: what is left are holes */
+	return bytes - min(bytes, gaps->covered);
 }
 
 static void add_untracked(enum anonstat_untracked_reason why,
@@ -320,12 +380,11 @@ static void add_untracked(enum anonstat_untracked_reason why,
 }
 
 static void account_untracked(const struct release_gaps *gaps,
-			      unsigned int nr_gaps,
 			      enum anonstat_untracked_reason why)
 {
 	unsigned long unclassified = 0, bytes;
 
-	bytes = untracked_bytes(gaps, nr_gaps, &unclassified);
+	bytes = untracked_bytes(gaps, &unclassified);
 	add_untracked(why, bytes, unclassified);
 }
 
@@ -379,6 +438,8 @@ void anonstat_track_release(unsigned long start, unsigned long len,
 
 	gaps.range[0] = start;
 	gaps.range[1] = start + len;
+	gaps.nr = 1;
+	gaps.covered = 0;
 	anonstat_pieces_init(&pieces);
 
 	rcu_read_lock_sched();
@@ -389,6 +450,7 @@ void anonstat_track_release(unsigned long start, unsigned long len,
 		if (!proc->dead) {
 			anonstat_regions_detach(proc, start, start + len, &pieces,
 						gaps.range, MAX_GAPS, &nr_gaps);
+			gaps_set(&gaps, nr_gaps, &pieces);
 			if (pieces.first) {
 				release_pieces(proc, anonstat_thread_get(proc, current),
 					       &pieces, now);
@@ -398,7 +460,7 @@ void anonstat_track_release(unsigned long start, unsigned long len,
 		spin_unlock(&proc->lock);
 	}
 	rcu_read_unlock_sched();
-	account_untracked(&gaps, nr_gaps, why);
+	account_untracked(&gaps, why);
 }
 
 /* ---- mremap ---- */
@@ -440,14 +502,15 @@ void anonstat_track_free_inflight(void)
 		inflight_free(in);
 }
 
-/* Only the holes inside [start, end) of @gaps. */
-static unsigned int gaps_clip(struct release_gaps *out,
-			      const struct release_gaps *in, unsigned int nr,
-			      unsigned long start, unsigned long end)
+/* Only the holes inside [start, end) of @in, which has @pieces between. */
+static void gaps_clip(struct release_gaps *out, const struct release_gaps *in,
+		      const struct anonstat_pieces *pieces,
+		      unsigned long start, unsigned long end)
 {
 	unsigned int i, n = 0;
 
-	for (i = 0; i < min_t(unsigned int, nr, MAX_GAPS); i++) {
+	out->covered = 0;
+	for (i = 0; i < in->nr; i++) {
 		unsigned long s = max(in->range[2 * i], start);
 		unsigned long e = min(in->range[2 * i + 1], end);
 
@@ -455,9 +518,11 @@ static unsigned int gaps_clip(struct release_gaps *out,
 			out->range[2 * n] = s;
 			out->range[2 * n + 1] = e;
 			n++;
+			if (in->covered)
+				out->covered += pieces_bytes_in(pieces, s, e);
 		}
 	}
-	return nr > MAX_GAPS ? MAX_GAPS + 1 : n;
+	out->nr = n;
 }
 
 /*
@@ -472,6 +537,11 @@ bool anonstat_track_mremap_begin(struct anonstat_mremap_call *call)
 	unsigned int nr_src = 0, nr_tgt = 0;
 	struct anonstat_inflight *in = NULL;
 	struct anonstat_proc *proc;
+
+	src_gaps.nr = 0;
+	src_gaps.covered = 0;
+	tgt_gaps.nr = 0;
+	tgt_gaps.covered = 0;
 
 	rcu_read_lock();
 	proc = anonstat_proc_lookup(current->mm);
@@ -493,6 +563,8 @@ bool anonstat_track_mremap_begin(struct anonstat_mremap_call *call)
 							call->new_addr + call->new_len,
 							&in->target, tgt_gaps.range,
 							MAX_GAPS, &nr_tgt);
+			gaps_set(&src_gaps, nr_src, &in->source);
+			gaps_set(&tgt_gaps, nr_tgt, &in->target);
 		}
 		spin_unlock(&proc->lock);
 	}
@@ -510,21 +582,21 @@ bool anonstat_track_mremap_begin(struct anonstat_mremap_call *call)
 		if (!proc) {
 			tail.range[0] = call->addr + call->new_len;
 			tail.range[1] = src_end;
-			nr_src = 1;
+			tail.nr = 1;
+			tail.covered = 0;
 		} else {
-			nr_src = gaps_clip(&tail, &src_gaps, nr_src,
-					   call->addr + call->new_len, src_end);
+			gaps_clip(&tail, &src_gaps, in ? &in->source : NULL,
+				  call->addr + call->new_len, src_end);
 		}
-		call->untracked += untracked_bytes(&tail, nr_src, &call->unclassified);
+		call->untracked += untracked_bytes(&tail, &call->unclassified);
 	}
 	if (call->flags & MREMAP_FIXED) {
 		if (!proc) {
 			tgt_gaps.range[0] = call->new_addr;
 			tgt_gaps.range[1] = call->new_addr + call->new_len;
-			nr_tgt = 1;
+			tgt_gaps.nr = 1;
 		}
-		call->untracked += untracked_bytes(&tgt_gaps, nr_tgt,
-						   &call->unclassified);
+		call->untracked += untracked_bytes(&tgt_gaps, &call->unclassified);
 	}
 	return true;
 }

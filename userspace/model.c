@@ -20,7 +20,7 @@ struct hist_proc {
 };
 
 struct hist_site {
-	unsigned int id;
+	uint64_t id;
 	int pid;
 	uint64_t live, maps, unmaps;
 	unsigned int streak;

@@ -83,7 +83,7 @@ static void text_site(FILE *out, const struct site_row *s)
 	char b[4][FMT_MAX], addr[32];
 
 	snprintf(addr, sizeof(addr), "0x%" PRIx64, s->r->frames[0]);
-	fprintf(out, "  %7u %-8s %10s %8" PRIu64 " %11s %8" PRIu64 " %8" PRIu64
+	fprintf(out, "  %7" PRIu64 " %-8s %10s %8" PRIu64 " %11s %8" PRIu64 " %8" PRIu64
 		" %10s %10s %4s  %s\n",
 		s->r->id, s->r->kind, fmt_bytes(b[0], s->r->c.live_bytes),
 		s->r->c.live_regions, fmt_growth(b[1], s->have_rates, s->growth),
@@ -209,7 +209,8 @@ static void json_site(FILE *out, const struct site_row *s, bool first)
 {
 	unsigned int i;
 
-	fprintf(out, "%s{\"id\":%u,\"kind\":", first ? "" : ",", s->r->id);
+	fprintf(out, "%s{\"id\":%" PRIu64 ",\"kind\":", first ? "" : ",",
+		s->r->id);
 	json_string(out, s->r->kind);
 	json_counts(out, &s->r->c);
 	json_opt(out, "resident_bytes", s->resident);

@@ -51,16 +51,6 @@ static int parse_int(const char *s, int *out)
 	return 0;
 }
 
-static int parse_uint(const char *s, unsigned int *out)
-{
-	uint64_t v;
-
-	if (parse_u64(s, &v) || v > 0xffffffffu)
-		return -EINVAL;
-	*out = (unsigned int)v;
-	return 0;
-}
-
 static int parse_bool(const char *s, bool *out)
 {
 	if (!s || (strcmp(s, "0") && strcmp(s, "1")))
@@ -413,7 +403,7 @@ static int sites_record(char **w, unsigned int nw, void *rec)
 	struct site_rec *s = rec;
 
 	(void)nw;
-	return parse_int(w[0], &s->pid) || parse_uint(w[1], &s->id) ||
+	return parse_int(w[0], &s->pid) || parse_u64(w[1], &s->id) ||
 	       copy_word(s->kind, sizeof(s->kind), w[2]) ||
 	       parse_counts(w + 3, &s->c) || parse_frames(w[12], s) ? -EINVAL : 0;
 }
@@ -428,7 +418,7 @@ static int regions_record(char **w, unsigned int nw, void *rec)
 
 	(void)nw;
 	if (parse_int(w[0], &r->pid) || parse_hex(w[1], &r->start) ||
-	    parse_hex(w[2], &r->end) || parse_uint(w[3], &r->site) ||
+	    parse_hex(w[2], &r->end) || parse_u64(w[3], &r->site) ||
 	    copy_word(r->kind, sizeof(r->kind), w[4]) ||
 	    parse_bool(w[5], &r->inherited))
 		return -EINVAL;

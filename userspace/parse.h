@@ -79,7 +79,7 @@ struct thread_rec {
 
 struct site_rec {
 	int pid;
-	unsigned int id;
+	uint64_t id;
 	char kind[KIND_MAX];
 	struct counts c;
 	unsigned int nr_frames;
@@ -88,7 +88,7 @@ struct site_rec {
 
 struct region_rec {
 	int pid;
-	unsigned int site;
+	uint64_t site;
 	bool inherited;
 	uint64_t start, end;
 	char kind[KIND_MAX];

@@ -158,7 +158,8 @@ static void write_sites(FILE *out, const struct prom_proc *v, size_t n)
 					 s->r->frames[0]);
 				fprintf(out, "%s{", f->name);
 				proc_labels(out, v[i].p);
-				fprintf(out, ",site=\"%u\",kind=\"", s->r->id);
+				fprintf(out, ",site=\"%" PRIu64 "\",kind=\"",
+					s->r->id);
 				prom_label_value(out, s->r->kind);
 				fputs("\",name=\"", out);
 				prom_label_value(out, s->info ? s->info->name : addr);

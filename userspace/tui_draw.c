@@ -140,7 +140,7 @@ static void site_cells(const struct site_row *s, char cells[][LINE_MAX_])
 {
 	char b[FMT_MAX];
 
-	snprintf(cells[0], LINE_MAX_, "%u", s->r->id);
+	snprintf(cells[0], LINE_MAX_, "%" PRIu64, s->r->id);
 	snprintf(cells[1], LINE_MAX_, "%s", s->r->kind);
 	snprintf(cells[2], LINE_MAX_, "%s", fmt_bytes(b, s->r->c.live_bytes));
 	snprintf(cells[3], LINE_MAX_, "%" PRIu64, s->r->c.live_regions);
@@ -251,7 +251,7 @@ static void draw_pane(const struct site_row *s, int y, int height)
 			tui_put_line(y + (int)i, "", 0);
 		return;
 	}
-	snprintf(line, sizeof(line), " Frames of site %u (Enter: details)",
+	snprintf(line, sizeof(line), " Frames of site %" PRIu64 " (Enter: details)",
 		 s->r->id);
 	tui_put_line(y, line, COLOR_PAIR(C_TITLE) | A_REVERSE);
 	for (i = 0; (int)i + 1 < height; i++) {
@@ -305,7 +305,7 @@ static void draw_sites(struct tui *t)
 		  HEADER_LINES + (int)rows, pane);
 }
 
-static struct site_row *find_site(struct tui *t, unsigned int id)
+static struct site_row *find_site(struct tui *t, uint64_t id)
 {
 	long i;
 
@@ -324,7 +324,7 @@ static void draw_detail(struct tui *t)
 	long n = 0, i, rows = LINES - 5 - 1;
 	const struct counts *c;
 
-	snprintf(lines[0], LINE_MAX_, "Site %u of %d - Esc: back", t->site_id,
+	snprintf(lines[0], LINE_MAX_, "Site %" PRIu64 " of %d - Esc: back", t->site_id,
 		 t->pid);
 	tui_put_line(4, lines[0], A_BOLD);
 	if (!s) {

@@ -49,7 +49,7 @@ struct tui {
 	struct list lists[V_NR];
 	int pid;			/* of the sites, detail, threads views */
 	uint64_t pid_first_ns;
-	unsigned int site_id;		/* of the detail view */
+	uint64_t site_id;		/* of the detail view */
 	enum sort_key sort[2];		/* processes, sites */
 	bool reverse[2];
 	double delay;

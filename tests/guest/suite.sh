@@ -104,6 +104,25 @@ test_mmap_probe_hits() {
 	ok
 }
 
+# every probe line says "detached" after "disable" and "attached" again
+# after "enable"; the hit counter does not move while disarmed
+test_probes_detached_after_disable() {
+	echo disable >$D/control || { bad "disable refused"; return; }
+	states=$(awk '$1 == "probe" { print $4 }' $D/status | sort -u)
+	before=$(probe_field $MMAP_SYM 5)
+	anon_mmap 10 || { bad "anon_mmap failed"; echo enable >$D/control; return; }
+	after=$(probe_field $MMAP_SYM 5)
+	echo enable >$D/control || { bad "enable refused"; return; }
+	[ "$states" = detached ] ||
+		{ bad "probe states after disable: '$(echo $states)'"; return; }
+	[ "$before" = "$after" ] ||
+		{ bad "disarmed $MMAP_SYM hits $before -> $after"; return; }
+	states=$(awk '$1 == "probe" { print $4 }' $D/status | sort -u)
+	[ "$states" = attached ] ||
+		{ bad "probe states after enable: '$(echo $states)'"; return; }
+	ok
+}
+
 test_anontop_reads_status() {
 	out=$(anontop -b -n 1 --probes) || { bad "anontop exited $?"; return; }
 	echo "$out" | grep -qE "^$MMAP_SYM +kretprobe +attached" ||
@@ -124,6 +143,10 @@ test_acct_munmap() {
 	run_prog acct_munmap
 }
 
+test_acct_untracked() {
+	run_prog acct_untracked
+}
+
 test_acct_map_fixed() {
 	run_prog acct_map_fixed
 }
@@ -140,6 +163,10 @@ test_acct_kinds() {
 	run_prog acct_kinds
 }
 
+test_acct_forged_stack() {
+	run_prog acct_forged_stack
+}
+
 test_acct_fork() {
 	run_prog acct_fork
 }
@@ -150,6 +177,10 @@ test_acct_exec() {
 
 test_acct_threads() {
 	run_prog acct_threads
+}
+
+test_acct_threads_cap() {
+	run_prog acct_threads_cap
 }
 
 test_acct_shlib() {

@@ -249,6 +249,34 @@ static void test_extra_columns(void)
 	      n == 0);	/* a header alone: no records */
 }
 
+/* site ids are 64-bit: the module's counter does not wrap at 2^32 */
+static void test_site_id_64(void)
+{
+	struct region_rec *r = NULL;
+	struct site_rec *s = NULL;
+	unsigned int bad = 0;
+	size_t n = 0;
+	FILE *f;
+
+	f = open_text("# pid site kind maps unmaps bytes_mapped bytes_unmapped "
+		      "live_regions live_bytes peak_bytes first_ns last_ns "
+		      "frames\n"
+		      "1 4294967297 private 1 0 4096 0 1 4096 4096 5 6 0x10\n");
+	CHECK(sites_parse(f, &s, &n, &bad) == 0);
+	fclose(f);
+	CHECK_U64(n, 1);
+	if (n == 1)
+		CHECK_U64(s[0].id, 4294967297ULL);
+	free(s);
+	f = open_text(REGIONS_H "1 0x1000 0x2000 4294967297 private 0\n");
+	CHECK(regions_parse(f, &r, &n, &bad) == 0);
+	fclose(f);
+	CHECK_U64(n, 1);
+	if (n == 1)
+		CHECK_U64(r[0].site, 4294967297ULL);
+	free(r);
+}
+
 static void test_bad(void)
 {
 	static const struct {
@@ -278,7 +306,7 @@ static void test_bad(void)
 		{ (parse_fn)sites_parse, SITES_H "1 2 private 1 0 4096 0 1 4096 4096 5 6 0xg\n", 2 },
 		{ (parse_fn)sites_parse, SITES_H "1 2 private 1 0 4096 0 1 4096 4096 5 6 "
 		  "0x1,0x2,0x3,0x4,0x5,0x6,0x7,0x8,0x9,0xa,0xb,0xc,0xd,0xe,0xf,0x10,0x11\n", 2 },
-		{ (parse_fn)sites_parse, SITES_H "1 99999999999 private 1 0 4096 0 1 4096 4096 5 6 0x1\n", 2 },
+		{ (parse_fn)sites_parse, SITES_H "1 18446744073709551616 private 1 0 4096 0 1 4096 4096 5 6 0x1\n", 2 },
 		{ (parse_fn)regions_parse, REGIONS_H "1 0x2000 0x1000 3 private 0\n", 2 },
 		{ (parse_fn)regions_parse, REGIONS_H "1 0x1000 0x2000 3 private 2\n", 2 },
 		{ (parse_fn)regions_parse, REGIONS_H "1 4096 0x2000 3 private 0\n", 2 },
@@ -304,6 +332,7 @@ int main(void)
 	test_vm_fixture();
 	test_comm();
 	test_extra_columns();
+	test_site_id_64();
 	test_bad();
 	return check_report("test_parse");
 }

@@ -175,7 +175,7 @@ static void test_reset(void)
 		"processes", "processes_exited", "threads", "sites", "regions",
 		"untracked munmap", "untracked mmap_fixed", "untracked mremap",
 		"untracked brk", "untracked unclassified", "drop regions_cap",
-		"drop sites_cap", "drop threads_cap", "drop nomem", "drop stale",
+		"drop sites_cap", "drop nomem", "drop stale", "threads_other",
 	};
 	size_t i;
 
