@@ -8,17 +8,23 @@
  *
  *   main.c      module init/exit, module parameters
  *   control.c   settings, filters, the control file's commands
- *   probes.c    the probes on the mm paths (kprobes, kretprobes, ftrace)
+ *   probes.c    the probes on the mm paths (ftrace callbacks, kprobes)
+ *   call.c      a system call's record, from its entry to its return to
+ *               user space, where it is accounted (task_work)
  *   callsite.c  capture of the user call stack at a system call
  *   arch.h      what differs between x86-64 and arm64 (registers, calls)
  *   track.c     what each event does to the tables (the accounting rules)
+ *   reconcile.c which VMAs are anonymous; making a range's regions equal
+ *               them; seeding a process from its VMA tree
+ *   mremap.c    mremap's rules: regions that move, shrink and grow
  *   proc.c      the process table, thread records, process lifetime
  *   site.c      the per-process call-site table
  *   region.c    the per-process tree of live regions
  *   debugfs.c   /sys/kernel/debug/anonstat/ and its seq_file readers
  *
  * The text formats written to debugfs are specified in
- * module/debugfs-format.md.
+ * module/debugfs-format.md; the design (why accounting happens at the
+ * return to user space, against the VMA tree) in module/DESIGN.md.
  *
  * Locking (the rules each file relies on; see also proc.c):
  *
@@ -29,12 +35,15 @@
  * rcu_read_lock_sched(), which is no function call on PREEMPT_RCU kernels;
  * call_rcu() waits for either kind of reader since 4.20).  proc->lock
  * protects everything a process owns: its regions, sites, threads and
- * counters.  Nothing is taken in the other order.  A handler may
- * mmap_read_trylock() a process's mm only while holding none of anonstat's
- * locks.  Processes are freed after an RCU grace period; a handler that
- * finds proc->dead set under proc->lock leaves it alone.  All of it runs in
- * probe context or in a reader: no sleeping, and allocations use
- * ANONSTAT_GFP.
+ * counters.  Nothing is taken in the other order.  A process's mmap lock
+ * is taken before any of anonstat's locks, never while one is held: the
+ * accounting of a system call (call.c, in process context at the return to
+ * user space) holds mmap_read_lock() across it, fork's probe handler only
+ * mmap_read_trylock()s the child.  Processes are freed after an RCU grace
+ * period; code that finds proc->dead set under proc->lock leaves it alone.
+ * Probe handlers and readers never sleep, and allocate with ANONSTAT_GFP;
+ * the accounting at the return to user space may sleep for the mmap lock
+ * but allocates with ANONSTAT_GFP too while it holds proc->lock.
  */
 #ifndef ANONSTAT_H
 #define ANONSTAT_H
@@ -74,14 +83,17 @@ enum anonstat_kind {
 	ANONSTAT_NR_KINDS
 };
 
-/* Why bytes that no region held were released (status: untracked). */
-enum anonstat_untracked_reason {
-	ANONSTAT_UNTRACKED_MUNMAP,
-	ANONSTAT_UNTRACKED_MMAP_FIXED,
-	ANONSTAT_UNTRACKED_MREMAP,
-	ANONSTAT_UNTRACKED_BRK,
-	ANONSTAT_UNTRACKED_UNCLASSIFIED,
-	ANONSTAT_NR_UNTRACKED
+/*
+ * Who made a site's regions: system calls from its call stack, or the
+ * kernel (what the first image of a process had when anonstat first saw
+ * it: seeded from its VMA tree), for a process that existed at load time
+ * (or at the last reset) or for an image started since.
+ */
+enum anonstat_origin {
+	ANONSTAT_ORIGIN_CALL,
+	ANONSTAT_ORIGIN_EXEC,
+	ANONSTAT_ORIGIN_PREEXISTING,
+	ANONSTAT_NR_ORIGINS
 };
 
 /* Why a region was not tracked or was lost (status: drop). */
@@ -138,12 +150,13 @@ struct anonstat_site {
 	u32 hash;
 	u8 kind;
 	u8 depth;
+	u8 origin;			/* enum anonstat_origin */
 	struct anonstat_counts counts;
 	unsigned long frames[];
 };
 
 #define ANONSTAT_REGION_INHERITED	0x1
-/* only while detached by mremap: the piece was cut from a region still in the tree */
+/* only while detached: the piece was cut from a region still in the tree */
 #define ANONSTAT_REGION_CUT_LEFT	0x2
 #define ANONSTAT_REGION_CUT_RIGHT	0x4
 
@@ -185,6 +198,7 @@ struct anonstat_proc {
 	/* under lock: */
 	bool dead;			/* unlinked, being freed */
 	bool exited;
+	bool seeded;			/* its image's VMA tree was read (reconcile.c) */
 	char comm[TASK_COMM_LEN];
 	struct rb_root regions;
 	struct anonstat_region *free_regions;	/* for reuse, linked by next */
@@ -228,7 +242,6 @@ void anonstat_control_show(struct seq_file *m);
 void anonstat_seq_comm(struct seq_file *m, const char *comm);
 
 /* global counters (track.c) */
-extern atomic64_t anonstat_untracked[ANONSTAT_NR_UNTRACKED];
 extern atomic64_t anonstat_drops[ANONSTAT_NR_DROPS];
 extern atomic64_t anonstat_threads_other;
 extern atomic_long_t anonstat_memory;
@@ -238,6 +251,7 @@ extern atomic_t anonstat_nr_threads;
 void anonstat_counters_reset(void);
 void anonstat_counters_show(struct seq_file *m);
 const char *anonstat_kind_name(unsigned int kind);
+const char *anonstat_origin_name(unsigned int origin);
 
 static inline void anonstat_drop(enum anonstat_drop_reason why, u64 n)
 {
@@ -273,7 +287,7 @@ void anonstat_pieces_put(struct anonstat_proc *proc, struct anonstat_pieces *p);
 /* site.c (caller holds proc->lock) */
 int anonstat_sites_init(struct anonstat_proc *proc);
 struct anonstat_site *anonstat_site_get(struct anonstat_proc *proc,
-					unsigned int kind,
+					unsigned int kind, unsigned int origin,
 					const unsigned long *frames,
 					unsigned int depth);
 void anonstat_sites_retire(struct anonstat_proc *proc);
@@ -298,34 +312,85 @@ struct anonstat_thread *anonstat_thread_get(struct anonstat_proc *proc,
 					    struct task_struct *task);
 void anonstat_proc_touch(struct anonstat_proc *proc, u64 now);
 
-/* track.c: the events */
-void anonstat_account_lost(struct anonstat_proc *proc,
-			   struct anonstat_site *site, unsigned long bytes);
-void anonstat_track_map(unsigned long start, unsigned long len,
-			unsigned int kind, const struct anonstat_callsite *cs);
-void anonstat_track_release(unsigned long start, unsigned long len,
-			    enum anonstat_untracked_reason why);
-struct anonstat_inflight;
-struct anonstat_mremap_call;
-bool anonstat_track_mremap_begin(struct anonstat_mremap_call *call);
-void anonstat_track_mremap_end(struct anonstat_mremap_call *call, long ret);
+/* call.c: one system call, from its entry to its return to user space */
+enum anonstat_syscall {
+	ANONSTAT_SYS_MMAP,
+	ANONSTAT_SYS_MUNMAP,
+	ANONSTAT_SYS_MREMAP,
+	ANONSTAT_SYS_BRK,
+	ANONSTAT_NR_SYSCALLS
+};
+
+#define ANONSTAT_CALL_ARGS	5
+
+struct anonstat_call {
+	struct callback_head work;	/* task_work, run at the return to user space */
+	unsigned int nr;		/* enum anonstat_syscall */
+	unsigned long args[ANONSTAT_CALL_ARGS];
+	unsigned long old_brk;		/* brk: mm->brk at entry */
+};
+
+extern atomic_t anonstat_calls_pending;
+int anonstat_calls_init(void);
+void anonstat_calls_exit(void);
+void anonstat_call_begin(unsigned int nr);
+
+/*
+ * The accounting of one system call (or of a seeding), in process context
+ * with the mm's mmap lock held for reading and, in the region functions,
+ * proc->lock.
+ */
+struct anonstat_acct {
+	struct anonstat_proc *proc;
+	struct mm_struct *mm;
+	struct anonstat_thread *thread;	/* the caller's, found when first needed */
+	u64 now;
+	unsigned int origin;		/* of the sites new regions go to */
+	bool want_new;			/* the filters want new regions */
+	bool have_cs;			/* cs taken (once, when a site needs it) */
+	bool changed;			/* a region was made, moved or released */
+	struct anonstat_callsite cs;
+	/* when set, new regions go to this site, whatever their kind */
+	struct anonstat_site *fill_site;
+};
+
+/* track.c: the rules, and the counters they keep */
+void anonstat_track_call(const struct anonstat_call *call, long ret);
 void anonstat_track_exit_mmap(struct mm_struct *mm);
 void anonstat_track_fork(struct task_struct *child);
-void anonstat_track_free_inflight(void);
+void anonstat_seed_all(void);
+extern bool anonstat_seeding_all;
+void anonstat_account_lost(struct anonstat_proc *proc,
+			   struct anonstat_site *site, unsigned long bytes);
+void anonstat_account_map(struct anonstat_acct *a, struct anonstat_site *site,
+			  u64 bytes);
+void anonstat_account_grow(struct anonstat_acct *a, struct anonstat_site *site,
+			   u64 bytes);
+void anonstat_account_release(struct anonstat_acct *a,
+			      struct anonstat_site *site, u64 bytes, bool whole);
+void anonstat_region_count(struct anonstat_proc *proc,
+			   struct anonstat_site *site, int delta);
+void anonstat_release_pieces(struct anonstat_acct *a, struct anonstat_pieces *p);
+void anonstat_insert_region(struct anonstat_proc *proc, struct anonstat_region *r);
+bool anonstat_piece_is_whole(const struct anonstat_region *r);
 
-/* The state of one mremap call, between its entry and its return. */
-struct anonstat_mremap_call {
-	unsigned long addr;
-	unsigned long old_len;
-	unsigned long new_len;
-	unsigned long flags;
-	unsigned long new_addr;
-	struct anonstat_inflight *inflight;
-	bool track_new;			/* the filters want new regions */
-	unsigned long untracked;	/* released without a region, if it succeeds */
-	unsigned long unclassified;
-	struct anonstat_callsite cs;	/* taken at return, for a new region only */
-};
+/* reconcile.c */
+struct vm_area_struct;
+int anonstat_vma_kind(struct mm_struct *mm, struct vm_area_struct *vma);
+bool anonstat_range_is_anon(struct mm_struct *mm, unsigned long start,
+			    unsigned long end);
+struct anonstat_site *anonstat_acct_site(struct anonstat_acct *a,
+					 unsigned int kind);
+void anonstat_release_range(struct anonstat_acct *a, unsigned long start,
+			    unsigned long end);
+void anonstat_reconcile(struct anonstat_acct *a, unsigned long start,
+			unsigned long end, bool fill);
+void anonstat_seed(struct anonstat_acct *a, unsigned int origin,
+		   unsigned long skip_start, unsigned long skip_end);
+
+/* mremap.c */
+void anonstat_track_mremap(struct anonstat_acct *a,
+			   const struct anonstat_call *call, long ret);
 
 /* probes.c */
 int anonstat_probes_register(void);

@@ -155,9 +155,12 @@ static void drop_everything(void)
 	anonstat_counters_reset();
 }
 
+/* Start again from what the kernel has: every process seeded anew. */
 static int reset(void)
 {
 	drop_everything();
+	if (READ_ONCE(anonstat_enabled))
+		anonstat_seed_all();
 	return 0;
 }
 
@@ -178,6 +181,8 @@ static int set_enabled(bool on)
 	ret = anonstat_probes_arm(true);
 	if (ret)
 		WRITE_ONCE(anonstat_enabled, false);
+	else
+		anonstat_seed_all();
 	return ret;
 }
 

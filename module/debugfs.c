@@ -413,13 +413,15 @@ static void sites_show(struct seq_file *m, struct anonstat_proc *proc, void *rec
 	seq_printf(m, "%d %llu %s", proc->pid, site->id,
 		   anonstat_kind_name(site->kind));
 	show_counts(m, &site->counts);
+	if (!site->depth)
+		seq_puts(m, " -");
 	for (i = 0; i < site->depth; i++)
 		seq_printf(m, "%c0x%lx", i ? ',' : ' ', site->frames[i]);
-	seq_putc(m, '\n');
+	seq_printf(m, " %s\n", anonstat_origin_name(site->origin));
 }
 
 static const struct table_ops sites_ops = {
-	.header = "# pid site kind " COUNTS_COLUMNS " frames\n",
+	.header = "# pid site kind " COUNTS_COLUMNS " frames origin\n",
 	.first = sites_first,
 	.next = sites_next,
 	.key = sites_key,

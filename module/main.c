@@ -41,7 +41,6 @@ MODULE_PARM_DESC(comm, "Only processes with this name get new regions (default a
 
 static void anonstat_tables_exit(void)
 {
-	anonstat_track_free_inflight();
 	anonstat_procs_reset();
 	anonstat_control_exit();
 	rcu_barrier();
@@ -62,12 +61,20 @@ static int __init anonstat_init(void)
 	ret = anonstat_region_cache_init();
 	if (ret)
 		goto err_control;
-	ret = anonstat_debugfs_init();
+	ret = anonstat_calls_init();
 	if (ret)
 		goto err_tables;
+	ret = anonstat_debugfs_init();
+	if (ret)
+		goto err_calls;
+	/* what calls find before the seeding reaches them was there before */
+	WRITE_ONCE(anonstat_seeding_all, READ_ONCE(anonstat_enabled));
 	ret = anonstat_probes_register();
 	if (ret)
 		goto err_debugfs;
+	/* every process there is, now that the probes see every change */
+	if (READ_ONCE(anonstat_enabled))
+		anonstat_seed_all();
 
 	pr_info("version %s loaded on %s\n", ANONSTAT_VERSION,
 		init_utsname()->release);
@@ -75,6 +82,8 @@ static int __init anonstat_init(void)
 
 err_debugfs:
 	anonstat_debugfs_exit();
+err_calls:
+	anonstat_calls_exit();
 err_tables:
 	anonstat_tables_exit();
 	return ret;
@@ -87,6 +96,7 @@ err_control:
 static void __exit anonstat_exit(void)
 {
 	anonstat_probes_unregister();
+	anonstat_calls_exit();
 	anonstat_debugfs_exit();
 	anonstat_tables_exit();
 	pr_info("unloaded\n");

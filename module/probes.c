@@ -2,22 +2,20 @@
 /*
  * probes.c - the probes anonstat puts on the mm paths.
  *
- * Owns the probe table and the handlers.  The handlers decode the system
- * call's arguments from the user registers (current_pt_regs(): the same on
- * every kernel version), check them as the kernel would before it changes
- * anything, and hand the event to track.c.  Probes on the syscall entry
+ * Owns the probe table and the handlers.  Probes on the syscall entry
  * points (arch.h names them) see every mmap, munmap, mremap and brk a
- * process makes; exit_mmap sees every address space torn down (exit and
- * exec), and wake_up_new_task every forked child before it first runs.
+ * process makes: their handlers only record the call (call.c), which is
+ * accounted when it returns to user space.  exit_mmap sees every address
+ * space torn down (exit and exec), and wake_up_new_task every forked child
+ * before it first runs: kprobes, whose handlers do that work themselves.
  *
- * Most are kprobes, or kretprobes where the return value matters.  munmap,
- * the most frequent probe that needs no return, is an ftrace callback
- * instead: a kprobe on an ftrace site costs about 175-200 instructions per
- * call on its own (saved registers, the kprobe core), the callback a few
- * dozen; the handler reads the user registers from current_pt_regs()
- * either way.  The callback runs under ftrace's recursion protection
- * (taken by the callback itself from 5.11, by ftrace before), so with
- * preemption disabled, as kprobe handlers do.
+ * The syscall entries are ftrace callbacks: a kprobe on an ftrace site
+ * costs about 175-200 instructions per call on its own (saved registers,
+ * the kprobe core), the callback a few dozen, and no kretprobe is needed
+ * (the return value is read at the return to user space), so there is no
+ * instance limit either.  The callback runs under ftrace's recursion
+ * protection (taken by the callback itself from 5.11, by ftrace before),
+ * so with preemption disabled, as kprobe handlers do.
  *
  * Locking: the table is written only by anonstat_probes_register() and
  * anonstat_probes_unregister() (module init/exit) and armed or disarmed by
@@ -25,10 +23,9 @@
  * reader touch only the atomic hit counters and the kprobe core's nmissed
  * fields; the status reader also reads each probe's armed flag, written
  * with WRITE_ONCE() by those two under the control mutex (or at load).
- * unregister_k(ret)probe() and unregister_ftrace_function() wait for
- * running handlers, so none of this code runs after
- * anonstat_probes_unregister() returns; a kretprobe instance still in the
- * kernel then never comes back to us.
+ * unregister_kprobe() and unregister_ftrace_function() wait for running
+ * handlers, so none of this code runs after anonstat_probes_unregister()
+ * returns (the calls it recorded are waited for by call.c).
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
@@ -50,14 +47,9 @@
 #include "anonstat.h"
 #include "arch.h"
 
-/* kretprobe instances: per possible CPU, and at least this many. */
-#define KRETPROBE_INSTANCES_PER_CPU	16
-#define KRETPROBE_INSTANCES_MIN		64
-
 /* not "probe_type": arm64 headers include linux/device/driver.h, which has one */
 enum anonstat_probe_type {
 	TYPE_KPROBE,
-	TYPE_KRETPROBE,
 	TYPE_FTRACE,		/* an ftrace_ops callback */
 };
 
@@ -66,28 +58,12 @@ struct anonstat_probe {
 	enum anonstat_probe_type type;
 	bool attached;		/* registered with the kprobe core or ftrace */
 	bool armed;		/* and its handler runs: not disabled, ops registered */
+	unsigned int syscall;	/* TYPE_FTRACE: enum anonstat_syscall */
 	atomic64_t hits;
 	struct kprobe kp;
-	struct kretprobe krp;
 	struct ftrace_ops fops;
 };
 
-/* What mmap's entry leaves for its return. */
-struct mmap_call {
-	unsigned long len;
-	unsigned int kind;
-	struct anonstat_callsite cs;
-};
-
-/* What brk's entry leaves for its return. */
-struct brk_call {
-	unsigned long old_brk;
-	unsigned long new_brk;
-	struct anonstat_callsite cs;
-};
-
-static int mmap_entry(struct kretprobe_instance *ri, struct pt_regs *regs);
-static int mmap_return(struct kretprobe_instance *ri, struct pt_regs *regs);
 /*
  * 5.11 gave ftrace callbacks a struct ftrace_regs * instead of a struct
  * pt_regs *, and left recursion protection to the callback (with
@@ -95,21 +71,17 @@ static int mmap_return(struct kretprobe_instance *ri, struct pt_regs *regs);
  * 5.15 on) instead of wrapping every callback that does not opt out; the
  * same release added linux/trace_recursion.h, which tells them apart here.
  * (FTRACE_OPS_FL_RECURSION would have ftrace wrap it instead, at the
- * price of one more indirect call per munmap.)
+ * price of one more indirect call per system call.)
  */
 #if __has_include("linux/trace_recursion.h")
 #include <linux/trace_recursion.h>
 #define FTRACE_REGS_ARG		1
-static void munmap_ftrace(unsigned long ip, unsigned long parent_ip,
-			  struct ftrace_ops *op, struct ftrace_regs *fregs);
+static void syscall_ftrace(unsigned long ip, unsigned long parent_ip,
+			   struct ftrace_ops *op, struct ftrace_regs *fregs);
 #else
-static void munmap_ftrace(unsigned long ip, unsigned long parent_ip,
-			  struct ftrace_ops *op, struct pt_regs *regs);
+static void syscall_ftrace(unsigned long ip, unsigned long parent_ip,
+			   struct ftrace_ops *op, struct pt_regs *regs);
 #endif
-static int mremap_entry(struct kretprobe_instance *ri, struct pt_regs *regs);
-static int mremap_return(struct kretprobe_instance *ri, struct pt_regs *regs);
-static int brk_entry(struct kretprobe_instance *ri, struct pt_regs *regs);
-static int brk_return(struct kretprobe_instance *ri, struct pt_regs *regs);
 static int exit_mmap_pre(struct kprobe *kp, struct pt_regs *regs);
 static int new_task_pre(struct kprobe *kp, struct pt_regs *regs);
 
@@ -123,39 +95,18 @@ enum {
 	NR_PROBES
 };
 
+#define SYSCALL_PROBE(name, nr) {				\
+	.symbol = ANONSTAT_SYSCALL(name),			\
+	.type = TYPE_FTRACE,					\
+	.syscall = nr,						\
+	.fops = { .func = syscall_ftrace },			\
+}
+
 static struct anonstat_probe anonstat_probe_table[NR_PROBES] = {
-	[PROBE_MMAP] = {
-		.symbol = ANONSTAT_SYSCALL("mmap"),
-		.type = TYPE_KRETPROBE,
-		.krp = {
-			.entry_handler = mmap_entry,
-			.handler = mmap_return,
-			.data_size = sizeof(struct mmap_call),
-		},
-	},
-	[PROBE_MUNMAP] = {
-		.symbol = ANONSTAT_SYSCALL("munmap"),
-		.type = TYPE_FTRACE,
-		.fops = { .func = munmap_ftrace },
-	},
-	[PROBE_MREMAP] = {
-		.symbol = ANONSTAT_SYSCALL("mremap"),
-		.type = TYPE_KRETPROBE,
-		.krp = {
-			.entry_handler = mremap_entry,
-			.handler = mremap_return,
-			.data_size = sizeof(struct anonstat_mremap_call),
-		},
-	},
-	[PROBE_BRK] = {
-		.symbol = ANONSTAT_SYSCALL("brk"),
-		.type = TYPE_KRETPROBE,
-		.krp = {
-			.entry_handler = brk_entry,
-			.handler = brk_return,
-			.data_size = sizeof(struct brk_call),
-		},
-	},
+	[PROBE_MMAP] = SYSCALL_PROBE("mmap", ANONSTAT_SYS_MMAP),
+	[PROBE_MUNMAP] = SYSCALL_PROBE("munmap", ANONSTAT_SYS_MUNMAP),
+	[PROBE_MREMAP] = SYSCALL_PROBE("mremap", ANONSTAT_SYS_MREMAP),
+	[PROBE_BRK] = SYSCALL_PROBE("brk", ANONSTAT_SYS_BRK),
 	[PROBE_EXIT_MMAP] = {
 		.symbol = "exit_mmap",
 		.kp = { .pre_handler = exit_mmap_pre },
@@ -170,201 +121,56 @@ static struct anonstat_probe anonstat_probe_table[NR_PROBES] = {
  * Count a hit; false when accounting is disabled (a handler can still run
  * for a moment after "disable" while the probes are being disarmed).
  */
-static bool hit(unsigned int probe)
+static bool hit(struct anonstat_probe *p)
 {
 	if (!READ_ONCE(anonstat_enabled))
 		return false;
-	atomic64_inc(&anonstat_probe_table[probe].hits);
+	atomic64_inc(&p->hits);
 	return true;
 }
 
-static void capture(struct anonstat_callsite *cs)
+/*
+ * Entry of mmap, munmap, mremap or brk: a record for the accounting at the
+ * return to user space (call.c), for a process the filters want or one
+ * that has regions to release.
+ */
+static void syscall_entry(struct anonstat_probe *p)
 {
-	anonstat_callsite_capture(cs, READ_ONCE(anonstat_depth));
-}
+	struct mm_struct *mm = current->mm;
+	bool follow;
 
-/* Length of an mmap as the kernel rounds it; 0 when the call will fail. */
-static unsigned long mmap_length(unsigned long flags, unsigned long len)
-{
-	unsigned long unit = PAGE_SIZE;
-
-	if (flags & MAP_HUGETLB) {
-		unsigned int shift = (flags >> MAP_HUGE_SHIFT) & MAP_HUGE_MASK;
-
-		unit = shift ? 1UL << shift : HPAGE_SIZE;
-	}
-	if (!len || len > TASK_SIZE_MAX - unit)
-		return 0;
-	return ALIGN(len, unit);
-}
-
-static unsigned int mmap_kind(unsigned long flags)
-{
-	if (flags & MAP_HUGETLB)
-		return ANONSTAT_KIND_HUGE;
-	if ((flags & MAP_TYPE) == MAP_PRIVATE)
-		return ANONSTAT_KIND_PRIVATE;
-	return ANONSTAT_KIND_SHARED;
-}
-
-/* Is [addr, addr + len) a page-aligned range of user space? */
-static bool user_range_ok(unsigned long addr, unsigned long len)
-{
-	return !(addr & ~PAGE_MASK) && len && len <= TASK_SIZE_MAX &&
-	       addr <= TASK_SIZE_MAX - len;
-}
-
-static int mmap_entry(struct kretprobe_instance *ri, struct pt_regs *regs)
-{
-	struct mmap_call *call = (struct mmap_call *)ri->data;
-	struct pt_regs *u = current_pt_regs();
-	unsigned long addr = anonstat_syscall_arg(u, 0);
-	unsigned long flags = anonstat_syscall_arg(u, 3), len;
-
-	if (!hit(PROBE_MMAP) || !current->mm)
-		return 1;
-	len = mmap_length(flags, anonstat_syscall_arg(u, 1));
-	if (!len)
-		return 1;
-	if ((flags & MAP_FIXED) && !(flags & MAP_FIXED_NOREPLACE) &&
-	    user_range_ok(addr, len))
-		anonstat_track_release(addr, len, ANONSTAT_UNTRACKED_MMAP_FIXED);
-	if (!(flags & MAP_ANONYMOUS) || !anonstat_filter_wants(current))
-		return 1;
-	call->len = len;
-	call->kind = mmap_kind(flags);
-	capture(&call->cs);
-	return 0;
-}
-
-static int mmap_return(struct kretprobe_instance *ri, struct pt_regs *regs)
-{
-	struct mmap_call *call = (struct mmap_call *)ri->data;
-	unsigned long ret = regs_return_value(regs);
-
-	if (!IS_ERR_VALUE(ret))
-		anonstat_track_map(ret, call->len, call->kind, &call->cs);
-	return 0;
-}
-
-static void munmap_entry(void)
-{
-	struct pt_regs *u = current_pt_regs();
-	unsigned long addr = anonstat_syscall_arg(u, 0);
-	unsigned long len = PAGE_ALIGN(anonstat_syscall_arg(u, 1));
-
-	if (hit(PROBE_MUNMAP) && current->mm && user_range_ok(addr, len))
-		anonstat_track_release(addr, len, ANONSTAT_UNTRACKED_MUNMAP);
+	if (!hit(p) || !mm)
+		return;
+	rcu_read_lock();
+	follow = anonstat_filter_wants(current) || anonstat_proc_lookup(mm);
+	rcu_read_unlock();
+	if (follow)
+		anonstat_call_begin(p->syscall);
 }
 
 #ifdef FTRACE_REGS_ARG
-static void munmap_ftrace(unsigned long ip, unsigned long parent_ip,
-			  struct ftrace_ops *op, struct ftrace_regs *fregs)
+static void syscall_ftrace(unsigned long ip, unsigned long parent_ip,
+			   struct ftrace_ops *op, struct ftrace_regs *fregs)
 {
 	int bit = ftrace_test_recursion_trylock(ip, parent_ip);
 
 	if (bit < 0)
 		return;
-	munmap_entry();
+	syscall_entry(container_of(op, struct anonstat_probe, fops));
 	ftrace_test_recursion_unlock(bit);
 }
 #else
 /* ftrace calls it with recursion protection and preemption disabled */
-static void munmap_ftrace(unsigned long ip, unsigned long parent_ip,
-			  struct ftrace_ops *op, struct pt_regs *regs)
+static void syscall_ftrace(unsigned long ip, unsigned long parent_ip,
+			   struct ftrace_ops *op, struct pt_regs *regs)
 {
-	munmap_entry();
+	syscall_entry(container_of(op, struct anonstat_probe, fops));
 }
 #endif
 
-/* The checks mremap makes before it changes anything. */
-static bool mremap_args_ok(struct anonstat_mremap_call *c)
-{
-	const unsigned long known = MREMAP_MAYMOVE | MREMAP_FIXED | MREMAP_DONTUNMAP;
-
-	if ((c->flags & ~known) || (c->addr & ~PAGE_MASK))
-		return false;
-	if ((c->flags & (MREMAP_FIXED | MREMAP_DONTUNMAP)) &&
-	    !(c->flags & MREMAP_MAYMOVE))
-		return false;
-	if ((c->flags & MREMAP_DONTUNMAP) && c->old_len != c->new_len)
-		return false;
-	c->old_len = PAGE_ALIGN(c->old_len);
-	c->new_len = PAGE_ALIGN(c->new_len);
-	if (!c->new_len || c->old_len > TASK_SIZE_MAX ||
-	    c->addr > TASK_SIZE_MAX - c->old_len)
-		return false;
-	if ((c->flags & MREMAP_FIXED) && !user_range_ok(c->new_addr, c->new_len))
-		return false;
-	return true;
-}
-
-static int mremap_entry(struct kretprobe_instance *ri, struct pt_regs *regs)
-{
-	struct anonstat_mremap_call *call = (void *)ri->data;
-	struct pt_regs *u = current_pt_regs();
-
-	if (!hit(PROBE_MREMAP) || !current->mm)
-		return 1;
-	call->addr = anonstat_syscall_arg(u, 0);
-	call->old_len = anonstat_syscall_arg(u, 1);
-	call->new_len = anonstat_syscall_arg(u, 2);
-	call->flags = anonstat_syscall_arg(u, 3);
-	call->new_addr = anonstat_syscall_arg(u, 4);
-	call->inflight = NULL;
-	if (!mremap_args_ok(call))
-		return 1;
-	/* the call site, if a new region needs one, is captured at return */
-	call->track_new = anonstat_filter_wants(current);
-	return anonstat_track_mremap_begin(call) ? 0 : 1;
-}
-
-static int mremap_return(struct kretprobe_instance *ri, struct pt_regs *regs)
-{
-	anonstat_track_mremap_end((void *)ri->data, regs_return_value(regs));
-	return 0;
-}
-
-static int brk_entry(struct kretprobe_instance *ri, struct pt_regs *regs)
-{
-	struct brk_call *call = (struct brk_call *)ri->data;
-	struct mm_struct *mm = current->mm;
-	unsigned long new_brk = anonstat_syscall_arg(current_pt_regs(), 0);
-	unsigned long old_top, new_top;
-
-	if (!hit(PROBE_BRK) || !mm || new_brk < READ_ONCE(mm->start_brk) ||
-	    new_brk > TASK_SIZE_MAX - PAGE_SIZE)
-		return 1;
-	call->old_brk = READ_ONCE(mm->brk);
-	call->new_brk = new_brk;
-	old_top = PAGE_ALIGN(call->old_brk);
-	new_top = PAGE_ALIGN(new_brk);
-	if (new_top < old_top) {
-		anonstat_track_release(new_top, old_top - new_top,
-				       ANONSTAT_UNTRACKED_BRK);
-		return 1;
-	}
-	if (new_top == old_top || !anonstat_filter_wants(current))
-		return 1;
-	capture(&call->cs);
-	return 0;
-}
-
-static int brk_return(struct kretprobe_instance *ri, struct pt_regs *regs)
-{
-	struct brk_call *call = (struct brk_call *)ri->data;
-	unsigned long old_top = PAGE_ALIGN(call->old_brk);
-
-	/* brk returns the new break on success, the old one on failure */
-	if (regs_return_value(regs) == call->new_brk)
-		anonstat_track_map(old_top, PAGE_ALIGN(call->new_brk) - old_top,
-				   ANONSTAT_KIND_BRK, &call->cs);
-	return 0;
-}
-
 static int exit_mmap_pre(struct kprobe *kp, struct pt_regs *regs)
 {
-	if (hit(PROBE_EXIT_MMAP))
+	if (hit(&anonstat_probe_table[PROBE_EXIT_MMAP]))
 		anonstat_track_exit_mmap((struct mm_struct *)anonstat_kernel_arg0(regs));
 	return 0;
 }
@@ -374,43 +180,30 @@ static int new_task_pre(struct kprobe *kp, struct pt_regs *regs)
 	struct task_struct *child = (void *)anonstat_kernel_arg0(regs);
 
 	/* a process of its own (not a thread, not CLONE_VM) of a user task */
-	if (hit(PROBE_NEW_TASK) && child->mm && current->mm &&
-	    child->mm != current->mm)
+	if (hit(&anonstat_probe_table[PROBE_NEW_TASK]) && child->mm &&
+	    current->mm && child->mm != current->mm)
 		anonstat_track_fork(child);
 	return 0;
 }
 
-/* The kprobe of a kprobe or kretprobe. */
 static struct kprobe *probe_kprobe(struct anonstat_probe *p)
 {
-	return p->type == TYPE_KRETPROBE ? &p->krp.kp : &p->kp;
+	return &p->kp;
 }
 
 static const char *const type_names[] = {
 	[TYPE_KPROBE] = "kprobe",
-	[TYPE_KRETPROBE] = "kretprobe",
 	[TYPE_FTRACE] = "ftrace",
 };
 
 /*
- * Hits the kprobe core missed.  For a kprobe: hits inside another probe's
- * handler.  For a kretprobe: calls that found no free instance, so neither
- * handler ran.  (Its kprobe's own nmissed is left out: a syscall entry is
- * never hit inside a handler, and before 5.14 the kprobe core counted there
- * each page fault the entry handler takes reading the user stack.)  An
- * ftrace callback is missed only by a recursive call, which munmap's never
- * is, and ftrace does not count those: 0.
+ * Hits the kprobe core missed: for a kprobe, hits inside another probe's
+ * handler.  An ftrace callback is missed only by a recursive call, which a
+ * system call entry never is, and ftrace does not count those: 0.
  */
 static unsigned long probe_missed(const struct anonstat_probe *p)
 {
-	switch (p->type) {
-	case TYPE_KPROBE:
-		return p->kp.nmissed;
-	case TYPE_KRETPROBE:
-		return p->krp.nmissed;
-	default:
-		return 0;
-	}
+	return p->type == TYPE_KPROBE ? p->kp.nmissed : 0;
 }
 
 /*
@@ -469,12 +262,6 @@ static int probe_register(struct anonstat_probe *p)
 	kp->symbol_name = p->symbol;
 	if (!READ_ONCE(anonstat_enabled))
 		kp->flags |= KPROBE_FLAG_DISABLED;
-	if (p->type == TYPE_KRETPROBE) {
-		p->krp.maxactive = max_t(int, KRETPROBE_INSTANCES_MIN,
-					 KRETPROBE_INSTANCES_PER_CPU *
-					 num_possible_cpus());
-		return register_kretprobe(&p->krp);
-	}
 	return register_kprobe(kp);
 }
 
@@ -485,8 +272,6 @@ static void probe_unregister(struct anonstat_probe *p)
 	if (p->type == TYPE_FTRACE) {
 		ftrace_arm(p, false);
 		ftrace_filter_free(p);
-	} else if (p->type == TYPE_KRETPROBE) {
-		unregister_kretprobe(&p->krp);
 	} else {
 		unregister_kprobe(&p->kp);
 	}
@@ -510,7 +295,7 @@ int anonstat_probes_register(void)
 		if (!ret && p->type != TYPE_FTRACE)
 			WRITE_ONCE(p->armed, READ_ONCE(anonstat_enabled));
 		if (ret) {
-			pr_err("cannot attach a %s to %s on kernel %s: %d\n",
+			pr_err("cannot attach the %s probe to %s on kernel %s: %d\n",
 			       type_names[p->type],
 			       p->symbol, init_utsname()->release, ret);
 			anonstat_probes_unregister();

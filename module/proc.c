@@ -464,6 +464,8 @@ void anonstat_proc_mm_gone(struct mm_struct *mm)
 
 	spin_lock(&proc->lock);
 	release_all(proc, anonstat_now());
+	/* a new image, if any, is seeded at its first call */
+	proc->seeded = false;
 	if (exec)
 		anonstat_sites_retire(proc);
 	else

@@ -123,18 +123,18 @@ static bool frames_equal(const unsigned long *a, const unsigned long *b,
  * Returns NULL (counted as a drop) at the sites cap or without memory.
  */
 struct anonstat_site *anonstat_site_get(struct anonstat_proc *proc,
-					unsigned int kind,
+					unsigned int kind, unsigned int origin,
 					const unsigned long *frames,
 					unsigned int depth)
 {
-	u32 hash = site_hash(kind, frames, depth);
+	u32 hash = site_hash(kind, frames, depth) ^ origin;
 	struct hlist_head *bucket;
 	struct anonstat_site *site;
 
 	bucket = &proc->site_hash[hash_32(hash, proc->site_hash_bits)];
 	hlist_for_each_entry(site, bucket, hash_node) {
 		if (site->hash == hash && site->kind == kind &&
-		    site->depth == depth &&
+		    site->origin == origin && site->depth == depth &&
 		    frames_equal(site->frames, frames, depth))
 			return site;
 	}
@@ -154,6 +154,7 @@ struct anonstat_site *anonstat_site_get(struct anonstat_proc *proc,
 	site->id = atomic64_inc_return(&anonstat_next_site_id);
 	site->hash = hash;
 	site->kind = kind;
+	site->origin = origin;
 	site->depth = depth;
 	memcpy(site->frames, frames, depth * sizeof(*frames));
 	hlist_add_head(&site->hash_node, bucket);
