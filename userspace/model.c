@@ -421,8 +421,11 @@ static int name_site(struct model *m, struct site_row *s)
 	}
 	if (info->name_frame < 0)
 		info->name_frame = (int)info->nr_frames - 1;
-	sym_format(&info->frames[info->name_frame], info->name,
-		   sizeof(info->name));
+	if (info->name_frame >= 0)
+		sym_format(&info->frames[info->name_frame], info->name,
+			   sizeof(info->name));
+	else	/* made by the kernel: [exec] or [preexisting] */
+		snprintf(info->name, sizeof(info->name), "[%s]", s->r->origin);
 	/* the history owns the names, and every row has an entry there */
 	h = hist_site_find(m->hist, s->r);
 	if (!h || h->info) {

@@ -212,6 +212,8 @@ static void json_site(FILE *out, const struct site_row *s, bool first)
 	fprintf(out, "%s{\"id\":%" PRIu64 ",\"kind\":", first ? "" : ",",
 		s->r->id);
 	json_string(out, s->r->kind);
+	fputs(",\"origin\":", out);
+	json_string(out, s->r->origin);
 	json_counts(out, &s->r->c);
 	json_opt(out, "resident_bytes", s->resident);
 	json_rate(out, "growth_bytes_per_s", s->have_rates, s->growth);

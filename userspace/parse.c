@@ -255,7 +255,7 @@ struct table {
 	const char *const *cols;	/* the columns we know, in order */
 	unsigned int nr_cols;
 	size_t rec_size;
-	/* store fields @w (at least nr_cols of them) into @rec */
+	/* store fields @w (@nw of them, at least nr_cols) into @rec */
 	int (*record)(char **w, unsigned int nw, void *rec);
 };
 
@@ -280,7 +280,7 @@ static int table_parse(FILE *f, const struct table *t, void **v, size_t *nr,
 {
 	char *line = NULL, *w[MAX_FIELDS];
 	size_t cap = 0, alloc = 0;
-	unsigned int n = 0;
+	unsigned int n = 0, nw;
 	char *recs = NULL;
 	int ret;
 
@@ -305,8 +305,8 @@ static int table_parse(FILE *f, const struct table *t, void **v, size_t *nr,
 			alloc = na;
 		}
 		memset(recs + *nr * t->rec_size, 0, t->rec_size);
-		if (split(line, w) < t->nr_cols ||
-		    t->record(w, t->nr_cols, recs + *nr * t->rec_size))
+		nw = split(line, w);
+		if (nw < t->nr_cols || t->record(w, nw, recs + *nr * t->rec_size))
 			goto bad;
 		(*nr)++;
 	}
@@ -387,6 +387,9 @@ static int parse_frames(char *s, struct site_rec *site)
 {
 	char *save = NULL, *tok;
 
+	/* regions the kernel made (origin exec or preexisting) have none */
+	if (!strcmp(s, "-"))
+		return 0;
 	if (!*s || s[strlen(s) - 1] == ',')
 		return -EINVAL;
 	for (tok = strtok_r(s, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
@@ -402,10 +405,13 @@ static int sites_record(char **w, unsigned int nw, void *rec)
 {
 	struct site_rec *s = rec;
 
-	(void)nw;
-	return parse_int(w[0], &s->pid) || parse_u64(w[1], &s->id) ||
-	       copy_word(s->kind, sizeof(s->kind), w[2]) ||
-	       parse_counts(w + 3, &s->c) || parse_frames(w[12], s) ? -EINVAL : 0;
+	if (parse_int(w[0], &s->pid) || parse_u64(w[1], &s->id) ||
+	    copy_word(s->kind, sizeof(s->kind), w[2]) ||
+	    parse_counts(w + 3, &s->c) || parse_frames(w[12], s) ||
+	    copy_word(s->origin, sizeof(s->origin), nw > 13 ? w[13] : "call"))
+		return -EINVAL;
+	/* only the kernel's sites have no frames */
+	return !s->nr_frames && !strcmp(s->origin, "call") ? -EINVAL : 0;
 }
 
 static const char *const regions_cols[] = {

@@ -81,6 +81,7 @@ struct site_rec {
 	int pid;
 	uint64_t id;
 	char kind[KIND_MAX];
+	char origin[KIND_MAX];	/* "call", or "exec"/"preexisting": no frames */
 	struct counts c;
 	unsigned int nr_frames;
 	uint64_t frames[MAX_FRAMES];

@@ -200,6 +200,9 @@ static void write_module(FILE *out, const struct model *m)
 		prom_label_value(out, st->drops[i].reason);
 		fprintf(out, "\"} %" PRIu64 "\n", st->drops[i].value);
 	}
+	/* modules that seed every process report none (debugfs-format.md) */
+	if (!st->nr_untracked)
+		return;
 	fputs("# HELP anonstat_untracked_bytes_total Anonymous bytes released "
 	      "that no tracked region held, by the call that released them.\n"
 	      "# TYPE anonstat_untracked_bytes_total counter\n", out);
