@@ -418,6 +418,9 @@ static bool parse_frames(char *list, struct as_site *site)
 	char *p = list;
 
 	site->nframes = 0;
+	/* a site of regions the kernel made (origin exec, preexisting) */
+	if (!strcmp(list, "-"))
+		return true;
 	for (;;) {
 		char *comma = strchr(p, ',');
 
@@ -519,7 +522,14 @@ static bool parse_site(char **f, int n, void *ctx)
 	    !parse_dec(f[1], &site->id) ||
 	    !copy_word(site->kind, sizeof(site->kind), f[2]) ||
 	    !valid_kind(site->kind) || !parse_counters(f + 3, &site->c) ||
-	    !parse_frames(f[12], site))
+	    !parse_frames(f[12], site) ||
+	    !copy_word(site->origin, sizeof(site->origin), n > 13 ? f[13] : "call"))
+		return false;
+	if (strcmp(site->origin, "call") && strcmp(site->origin, "exec") &&
+	    strcmp(site->origin, "preexisting"))
+		return false;
+	/* only the kernel's sites have no frames */
+	if (!site->nframes && !strcmp(site->origin, "call"))
 		return false;
 	s->nsites++;
 	return true;
@@ -732,10 +742,12 @@ const char *site_str(const struct as_site *site)
 		"site %" PRIu64 " %s maps %" PRIu64 " unmaps %" PRIu64
 		" bytes_mapped %" PRIu64 " bytes_unmapped %" PRIu64
 		" live_regions %" PRIu64 " live_bytes %" PRIu64
-		" peak_bytes %" PRIu64 " frames",
+		" peak_bytes %" PRIu64 "%s%s frames%s",
 		site->id, site->kind, site->c.maps, site->c.unmaps,
 		site->c.bytes_mapped, site->c.bytes_unmapped,
-		site->c.live_regions, site->c.live_bytes, site->c.peak_bytes);
+		site->c.live_regions, site->c.live_bytes, site->c.peak_bytes,
+		site->origin[0] ? " origin " : "", site->origin,
+		site->nframes ? "" : " -");
 	for (i = 0; i < site->nframes && len < sizeof(buf); i++)
 		len += (size_t)snprintf(buf + len, sizeof(buf) - len, "%s%#" PRIx64,
 					i ? "," : " ", site->frames[i]);
@@ -910,7 +922,8 @@ static const char *site_problem(const struct as_snap *s, const struct as_site *s
 			 PRIu64 " bytes: %s", n, bytes, site_str(site));
 		return why;
 	}
-	if (site->c.peak_bytes < site->c.live_bytes || site->nframes < 1) {
+	if (site->c.peak_bytes < site->c.live_bytes ||
+	    (site->nframes < 1 && !strcmp(site->origin, "call"))) {
 		snprintf(why, sizeof(why), "peak or frames: %s", site_str(site));
 		return why;
 	}
@@ -1035,7 +1048,7 @@ static bool same_counters(const struct as_counters *a, const struct as_counters 
 static bool same_site(const struct as_site *a, const struct as_site *b)
 {
 	return a->pid == b->pid && a->id == b->id && !strcmp(a->kind, b->kind) &&
-		same_counters(&a->c, &b->c) && a->nframes == b->nframes &&
+		!strcmp(a->origin, b->origin) && same_counters(&a->c, &b->c) && a->nframes == b->nframes &&
 		!memcmp(a->frames, b->frames,
 			(size_t)a->nframes * sizeof(a->frames[0]));
 }
@@ -1112,6 +1125,18 @@ static bool special_mapping(const char *path)
 		!strcmp(path, "[uprobes]");
 }
 
+/* the path of a maps line names anonymous memory (module/debugfs-format.md) */
+static bool anon_path(const char *line, const char *path, uint64_t inode)
+{
+	bool deleted = strstr(line, " (deleted)") != NULL;
+
+	if (inode == 0)
+		return !special_mapping(path);
+	return !strncmp(path, "[anon_shmem:", 12) ||
+		(deleted && (!strcmp(path, "/dev/zero") ||
+			     !strcmp(path, "/anon_hugepage")));
+}
+
 int maps_read(struct vma *v, int max)
 {
 	char *pos = read_path("/proc/self/maps");
@@ -1129,7 +1154,8 @@ int maps_read(struct vma *v, int max)
 			t_fatal("maps", "more than %d mappings", max);
 		v[n].start = start;
 		v[n].end = end;
-		v[n].anon = inode == 0 && !special_mapping(path);
+		v[n].anon = anon_path(line, path, inode);
+		v[n].stack = !strcmp(path, "[stack]");
 		n++;
 	}
 	return n;
@@ -1246,4 +1272,339 @@ void escape_comm(const char *comm, char *out)
 			out[len++] = (char)c;
 	}
 	out[len] = '\0';
+}
+
+/* ------------------------------------------------------------------ */
+/* seeded regions */
+
+bool site_seeded(const struct as_site *site)
+{
+	return strcmp(site->origin, "call") != 0;
+}
+
+const struct as_site *snap_seeded_site(const struct as_snap *s,
+				       const char *origin, const char *kind)
+{
+	int i;
+
+	for (i = 0; i < s->nsites; i++)
+		if (!strcmp(s->sites[i].origin, origin) &&
+		    !strcmp(s->sites[i].kind, kind))
+			return &s->sites[i];
+	return NULL;
+}
+
+int snap_origin_sites(const struct as_snap *s, const char *origin)
+{
+	int i, n = 0;
+
+	for (i = 0; i < s->nsites; i++)
+		if (!strcmp(s->sites[i].origin, origin))
+			n++;
+	return n;
+}
+
+int snap_origin_regions(const struct as_snap *s, const char *origin,
+			uint64_t *bytes)
+{
+	int i, n = 0;
+
+	*bytes = 0;
+	for (i = 0; i < s->nregions; i++) {
+		const struct as_site *site = snap_site(s, s->regions[i].site);
+
+		if (site && !strcmp(site->origin, origin)) {
+			n++;
+			*bytes += s->regions[i].end - s->regions[i].start;
+		}
+	}
+	return n;
+}
+
+static struct vma seed_vmas[8192];
+static struct range seed_union[SNAP_MAX_REGIONS];
+
+/* merges adjacent ranges of r[0..n) in place (r sorted, disjoint) */
+static int merge_ranges(struct range *r, int n)
+{
+	int i, k = 0;
+
+	for (i = 0; i < n; i++) {
+		if (k && r[k - 1].end == r[i].start)
+			r[k - 1].end = r[i].end;
+		else
+			r[k++] = r[i];
+	}
+	return k;
+}
+
+bool t_matches_maps(const char *check, const struct as_snap *s)
+{
+	int i, k = 0, nr, nv = maps_read(seed_vmas, (int)ARRAY_SIZE(seed_vmas));
+	uint64_t start = 0, end = 0;
+
+	for (i = 0; i < s->nregions; i++)
+		seed_union[i] = (struct range){ s->regions[i].start,
+						s->regions[i].end };
+	nr = merge_ranges(seed_union, s->nregions);
+	/* walk the anonymous, non-stack vmas, merged, against seed_union */
+	for (i = 0; i <= nv; i++) {
+		bool take = i < nv && seed_vmas[i].anon && !seed_vmas[i].stack;
+
+		if (take && end == seed_vmas[i].start && end) {
+			end = seed_vmas[i].end;
+			continue;
+		}
+		if (end) {
+			if (k == nr || seed_union[k].start != start ||
+			    seed_union[k].end != end) {
+				t_fail(check, "anonymous mappings [%#" PRIx64
+				       ",%#" PRIx64 "), regions %s[%#" PRIx64
+				       ",%#" PRIx64 ")", start, end,
+				       k < nr ? "" : "(none past) ",
+				       k < nr ? seed_union[k].start : 0,
+				       k < nr ? seed_union[k].end : 0);
+				return false;
+			}
+			k++;
+			end = 0;
+		}
+		if (take) {
+			start = seed_vmas[i].start;
+			end = seed_vmas[i].end;
+		}
+	}
+	return t_expect(k == nr, check, "regions [%#" PRIx64 ",%#" PRIx64
+			") and on are in no anonymous mapping",
+			k < nr ? seed_union[k].start : 0,
+			k < nr ? seed_union[k].end : 0);
+}
+
+bool t_seeded(const char *check, const struct as_snap *s, const char *origin)
+{
+	const char *why = snap_problem(s);
+	int i, j;
+
+	if (why) {
+		t_fail(check, "%s", why);
+		return false;
+	}
+	for (i = 0; i < s->nsites; i++) {
+		const struct as_site *site = &s->sites[i];
+		const struct as_counters *c = &site->c;
+
+		if (strcmp(site->origin, origin) || site->nframes ||
+		    c->maps || c->unmaps || c->bytes_mapped ||
+		    c->bytes_unmapped || c->peak_bytes != c->live_bytes ||
+		    !c->live_regions) {
+			t_fail(check, "site of origin %s, want a seeded one of "
+			       "origin %s: %s", site->origin, origin,
+			       site_str(site));
+			return false;
+		}
+		for (j = 0; j < i; j++) {
+			if (!strcmp(s->sites[j].kind, site->kind)) {
+				t_fail(check, "two seeded sites of kind %s: %"
+				       PRIu64 " and %" PRIu64, site->kind,
+				       s->sites[j].id, site->id);
+				return false;
+			}
+		}
+	}
+	if (s->proc.c.maps || s->proc.c.unmaps || s->proc.c.bytes_mapped ||
+	    s->proc.c.bytes_unmapped ||
+	    s->proc.c.peak_bytes != s->proc.c.live_bytes || !s->nsites) {
+		t_fail(check, "procs line maps %" PRIu64 " unmaps %" PRIu64
+		       " peak %" PRIu64 " live %" PRIu64 " with %d sites",
+		       s->proc.c.maps, s->proc.c.unmaps, s->proc.c.peak_bytes,
+		       s->proc.c.live_bytes, s->nsites);
+		return false;
+	}
+	if (s->pid == getpid())
+		return t_matches_maps(check, s);
+	t_ok(check);
+	return true;
+}
+
+static uint64_t plus(uint64_t want, uint64_t base)
+{
+	return want == AS_ANY ? AS_ANY : want + base;
+}
+
+struct site_expect expect_plus_base(const struct site_expect *e,
+				    const struct as_snap *base)
+{
+	const struct as_counters *c = &base->proc.c;
+	struct site_expect r = *e;
+
+	r.maps = plus(e->maps, c->maps);
+	r.unmaps = plus(e->unmaps, c->unmaps);
+	r.bytes_mapped = plus(e->bytes_mapped, c->bytes_mapped);
+	r.bytes_unmapped = plus(e->bytes_unmapped, c->bytes_unmapped);
+	r.live_regions = plus(e->live_regions, c->live_regions);
+	r.live_bytes = plus(e->live_bytes, c->live_bytes);
+	r.peak_bytes = plus(e->peak_bytes, c->peak_bytes);
+	return r;
+}
+
+/* the first region of s from k on whose site is a seeded site of ref */
+static int next_seeded(const struct as_snap *ref, const struct as_snap *s,
+		       int k)
+{
+	for (; k < s->nregions; k++) {
+		const struct as_site *site = snap_site(ref, s->regions[k].site);
+
+		if (site && site_seeded(site))
+			break;
+	}
+	return k;
+}
+
+bool t_seeded_unchanged(const char *check, const struct as_snap *a,
+			const struct as_snap *b)
+{
+	int i, ka = 0, kb = 0;
+
+	for (i = 0; i < a->nsites; i++) {
+		const struct as_site *sa = &a->sites[i];
+		const struct as_site *sb = snap_site(b, sa->id);
+		char was[1024];
+
+		if (!site_seeded(sa))
+			continue;
+		if (sb && same_site(sa, sb))
+			continue;
+		snprintf(was, sizeof(was), "%s", site_str(sa));
+		t_fail(check, "seeded site changed: [%s] -> [%s]", was,
+		       site_str(sb));
+		return false;
+	}
+	/* the regions of the seeded sites of a, in order, are b's */
+	for (;;) {
+		ka = next_seeded(a, a, ka);
+		kb = next_seeded(a, b, kb);
+		if (ka == a->nregions || kb == b->nregions)
+			break;
+		if (!same_region(&a->regions[ka], &b->regions[kb]))
+			break;
+		ka++;
+		kb++;
+	}
+	if (ka == a->nregions && kb == b->nregions) {
+		t_ok(check);
+		return true;
+	}
+	t_fail(check, "seeded region [%#" PRIx64 ",%#" PRIx64 ") site %" PRIu64
+	       " became [%#" PRIx64 ",%#" PRIx64 ") site %" PRIu64,
+	       ka < a->nregions ? a->regions[ka].start : 0,
+	       ka < a->nregions ? a->regions[ka].end : 0,
+	       ka < a->nregions ? a->regions[ka].site : 0,
+	       kb < b->nregions ? b->regions[kb].start : 0,
+	       kb < b->nregions ? b->regions[kb].end : 0,
+	       kb < b->nregions ? b->regions[kb].site : 0);
+	return false;
+}
+
+bool t_site_delta(const char *check, const struct as_snap *a,
+		  const struct as_snap *b, uint64_t id,
+		  const struct site_delta *d)
+{
+	const struct as_site *sa = snap_site(a, id), *sb = snap_site(b, id);
+	struct site_expect e;
+	char msg[1024] = "";
+
+	if (!sa || !sb) {
+		t_fail(check, "site %" PRIu64 " is not in both snapshots", id);
+		return false;
+	}
+	e = (struct site_expect){ NULL,
+		sa->c.maps + (uint64_t)d->maps,
+		sa->c.unmaps + (uint64_t)d->unmaps,
+		sa->c.bytes_mapped + (uint64_t)d->bytes_mapped,
+		sa->c.bytes_unmapped + (uint64_t)d->bytes_unmapped,
+		sa->c.live_regions + (uint64_t)d->live_regions,
+		sa->c.live_bytes + (uint64_t)d->live_bytes,
+		sa->c.peak_bytes + (uint64_t)d->peak_bytes };
+	if (!compare_counters(&sb->c, &e, msg, sizeof(msg)) &&
+	    !strcmp(sa->kind, sb->kind) && !strcmp(sa->origin, sb->origin)) {
+		t_ok(check);
+		return true;
+	}
+	{
+		char was[1024];
+
+		snprintf(was, sizeof(was), "%s", site_str(sa));
+		t_fail(check, "%swas [%s] is [%s]", msg, was, site_str(sb));
+	}
+	return false;
+}
+
+static struct range released_want[SNAP_MAX_REGIONS + 1];
+
+bool t_site_released(const char *check, const struct as_snap *a,
+		     const struct as_snap *b, uint64_t id, uint64_t start,
+		     uint64_t end, uint64_t want_bytes)
+{
+	uint64_t bytes = 0;
+	int i, k, n = 0, cut = 0, pieces = 0;
+	char sub[128];
+
+	for (i = 0; i < a->nregions; i++) {
+		const struct as_region *r = &a->regions[i];
+
+		if (r->site != id)
+			continue;
+		if (r->end <= start || r->start >= end) {
+			released_want[n++] = (struct range){ r->start, r->end };
+			continue;
+		}
+		cut++;
+		bytes += (r->end < end ? r->end : end) -
+			(r->start > start ? r->start : start);
+		if (r->start < start) {
+			released_want[n++] = (struct range){ r->start, start };
+			pieces++;
+		}
+		if (r->end > end) {
+			released_want[n++] = (struct range){ end, r->end };
+			pieces++;
+		}
+	}
+	if (!t_expect(bytes == want_bytes, check, "site %" PRIu64 " held %"
+		      PRIu64 " bytes of [%#" PRIx64 ",%#" PRIx64 "), want %"
+		      PRIu64 ": %s", id, bytes, start, end, want_bytes,
+		      regions_str(a, id)))
+		return false;
+	snprintf(sub, sizeof(sub), "%s_counters", check);
+	if (!t_site_delta(sub, a, b, id, &(struct site_delta){
+			0, cut, 0, (int64_t)bytes, pieces - cut,
+			-(int64_t)bytes, 0 }))
+		return false;
+	/* the regions, all of them when there are not too many to list */
+	snprintf(sub, sizeof(sub), "%s_regions", check);
+	if (n <= 16)
+		return t_site_regions(sub, b, id, released_want, n);
+	for (i = 0, k = 0; i < b->nregions; i++) {
+		const struct as_region *r = &b->regions[i];
+
+		if (r->site != id)
+			continue;
+		if (k == n) {
+			t_fail(sub, "site %" PRIu64 " has more than the %d "
+			       "regions left: [%#" PRIx64 ",%#" PRIx64 ")", id,
+			       n, r->start, r->end);
+			return false;
+		}
+		if (r->start != released_want[k].start ||
+		    r->end != released_want[n].end) {
+			t_fail(sub, "site %" PRIu64 " region %d is [%#" PRIx64
+			       ",%#" PRIx64 "), want [%#" PRIx64 ",%#" PRIx64
+			       ")", id, k, r->start, r->end,
+			       released_want[k].start, released_want[k].end);
+			return false;
+		}
+		k++;
+	}
+	return t_expect(k == n, sub, "site %" PRIu64 " has %d regions, want %d",
+			id, k, n);
 }

@@ -108,8 +108,9 @@ struct as_site {
 	pid_t pid;
 	uint64_t id;
 	char kind[AS_WORD_MAX];
+	char origin[AS_WORD_MAX];	/* call, exec or preexisting (no frames) */
 	struct as_counters c;
-	int nframes;
+	int nframes;			/* 0 for a seeded site (frames "-") */
 	uint64_t frames[AS_MAX_FRAMES];
 };
 
@@ -166,7 +167,7 @@ struct as_status {
 };
 
 void status_read(struct as_status *st);
-/* The text after "KEY " ("untracked munmap" is a key), or NULL. */
+/* The text after "KEY " ("drop stale" is a key), or NULL. */
 const char *status_get(const struct as_status *st, const char *key);
 /* The number after "KEY "; fatal if absent or not a number. */
 uint64_t status_num(const struct as_status *st, const char *key);
@@ -221,16 +222,109 @@ bool t_proc(const char *check, const struct as_snap *s,
 const char *site_str(const struct as_site *site);
 const char *regions_str(const struct as_snap *s, uint64_t site);
 
+/* ---- seeded regions (origin exec and preexisting) ---- */
+
+/* site holds regions the kernel made (origin exec or preexisting) */
+bool site_seeded(const struct as_site *site);
+/* The site of s of this origin and kind, or NULL (there is one at most). */
+const struct as_site *snap_seeded_site(const struct as_snap *s,
+				       const char *origin, const char *kind);
+/* How many sites of s have this origin. */
+int snap_origin_sites(const struct as_snap *s, const char *origin);
+/* The regions of s whose site has this origin: how many, and their bytes. */
+int snap_origin_regions(const struct as_snap *s, const char *origin,
+			uint64_t *bytes);
+/*
+ * s is what seeding this process just left (the reset or enable before it,
+ * no call since): every site has origin `origin`, no frames, no maps,
+ * unmaps or bytes mapped and unmapped, a peak of its live bytes, and is the
+ * only one of its kind; the procs line is their sum, with no maps either;
+ * and if s is this process's, the union of its regions is the union of the
+ * anonymous mappings /proc/self/maps lists except [stack].
+ */
+bool t_seeded(const char *check, const struct as_snap *s, const char *origin);
+/*
+ * The union of s's regions (s is this process's snapshot, taken with no
+ * call since) is that of the anonymous mappings of /proc/self/maps except
+ * [stack]: the invariant of module/debugfs-format.md.
+ */
+bool t_matches_maps(const char *check, const struct as_snap *s);
+/*
+ * e plus the counters of base's procs line (a snapshot right after the
+ * reset: its seeded regions), for the fields e checks: what the procs line
+ * is when the test's own calls did e and left the seeded regions alone.
+ */
+struct site_expect expect_plus_base(const struct site_expect *e,
+				    const struct as_snap *base);
+/* Every site of a that is not of origin call is in b as it was, with the
+ * same regions (counters, times, frames, regions). */
+bool t_seeded_unchanged(const char *check, const struct as_snap *a,
+			const struct as_snap *b);
+
+/* What one site's counters did between two snapshots (b - a). */
+struct site_delta {
+	int64_t maps, unmaps, bytes_mapped, bytes_unmapped;
+	int64_t live_regions, live_bytes, peak_bytes;
+};
+/* site id in b is site id in a plus *d, field by field. */
+bool t_site_delta(const char *check, const struct as_snap *a,
+		  const struct as_snap *b, uint64_t id,
+		  const struct site_delta *d);
+/*
+ * One call released [start, end) from site id, and did nothing else to it:
+ * its regions in b are those of a minus [start, end), it counts one unmap
+ * per region of a that overlapped the range, bytes_unmapped grows and
+ * live_bytes shrinks by what they held there, which must be want_bytes;
+ * maps, bytes_mapped and peak_bytes stay as they were.
+ */
+bool t_site_released(const char *check, const struct as_snap *a,
+		     const struct as_snap *b, uint64_t id, uint64_t start,
+		     uint64_t end, uint64_t want_bytes);
+
 /* ---- address space ---- */
 
 struct vma {
 	uint64_t start, end;
-	bool anon;	/* no file, not [vdso] and the like */
+	/*
+	 * anonymous as module/debugfs-format.md defines it: no file (not
+	 * [vdso] and the like), [heap], [anon:NAME], [anon_shmem:NAME],
+	 * /dev/zero (deleted), /anon_hugepage (deleted), [stack]
+	 */
+	bool anon;
+	bool stack;	/* the main thread's [stack], which is never a region */
 };
 
 int maps_read(struct vma *v, int max);
 /* [start, end) lies in contiguous anonymous vmas of v[0..n). */
 bool maps_anon_covers(const struct vma *v, int n, uint64_t start, uint64_t end);
+
+/* ---- the oracle (oracle.c): regions against /proc/PID/maps ---- */
+
+/*
+ * A maps path that names an anonymous VMA: "" (private or brk-less
+ * anonymous), "[heap]", "[anon:NAME]", "[anon_shmem:NAME]",
+ * "/dev/zero (deleted)" (shared anonymous), "/anon_hugepage (deleted)"
+ * (MAP_HUGETLB); not "[stack]" nor any other "[...]" pseudo mapping.
+ */
+bool maps_path_anon(const char *path);
+/*
+ * The invariant of issue 13: the union of pid's live regions (the regions
+ * file) equals the union of its anonymous VMAs (/proc/PID/maps), byte for
+ * byte.  Only meaningful when none of pid's system calls is in flight.
+ * false with the first difference (range, which side, bytes, the VMA's
+ * name) and the totals in why; also false, with why, if a file cannot be
+ * read or parsed.
+ */
+bool as_maps_match(pid_t pid, char *why, size_t whylen);
+/* The same, both unions clipped to [lo, hi). */
+bool as_maps_match_in(pid_t pid, uint64_t lo, uint64_t hi, char *why,
+		      size_t whylen);
+/* Bytes of the two unions the last as_maps_match*() read. */
+void as_maps_last_bytes(uint64_t *maps_bytes, uint64_t *regions_bytes);
+/* as_maps_match*() as an ok/FAIL line. */
+bool t_check_maps(const char *check, pid_t pid);
+bool t_check_maps_in(const char *check, pid_t pid, const void *lo,
+		     const void *hi);
 
 /* A free, page-aligned address far from where mmap(NULL, ...) puts things. */
 void *test_area(unsigned int idx);

@@ -2,13 +2,15 @@
 /*
  * acct_brk.c - brk growth and shrinking (kind brk).
  *
- * The break is page-aligned and grown by 2 pages before the reset (that
- * part is untracked).  Then, from one call site, the break goes to a
+ * The break is page-aligned and grown by 2 pages before the reset: the
+ * reset seeds that heap as a region of the preexisting brk site, which must
+ * be exactly [start, B).  Then, from one call site, the break goes to a
  * sequence of targets above that base B; each growth is a region whose
  * bounds are the page-rounded old and new breaks, each shrink releases
  * from the regions above the page-rounded new break (one unmap per region
- * touched).  The last target is below B: the untracked 2 pages count as
- * status untracked brk.  A growth into a mapping fails and changes nothing.
+ * touched).  The last target is below B: the 2 pages made before the reset
+ * are released from the preexisting brk site (one unmap).  A growth into a
+ * mapping fails and changes nothing.
  *
  * usage: acct_brk   (root, anonstat loaded)
  */
@@ -21,8 +23,7 @@
 
 #define P	PAGE_SZ
 
-static struct as_snap snap, before;
-static struct as_status st0, st1;
+static struct as_snap snap, before, seed;
 
 struct brk_step {
 	const char *name;
@@ -64,12 +65,15 @@ static void check_step(const struct brk_step *s, uint64_t base, uint64_t site)
 	snprintf(check, sizeof(check), "%s_regions", s->name);
 	t_site_pages(check, &snap, site, (void *)(uintptr_t)base, s->left,
 		     s->nleft);
+	snprintf(check, sizeof(check), "%s.maps", s->name);
+	t_check_maps(check, getpid());
 }
 
 /* steps[0..n) then back to start; a loop with a count that gcc cannot see */
 SITE_FN void test_steps(const struct brk_step *steps, size_t n, uint64_t start,
 			uint64_t base)
 {
+	const struct as_site *seeded;
 	uint64_t site = 0;
 	size_t i;
 
@@ -78,7 +82,7 @@ SITE_FN void test_steps(const struct brk_step *steps, size_t n, uint64_t start,
 		uint64_t target = last ? start : base + steps[i].target;
 
 		if (last)
-			status_read(&st0);
+			snap_take(&before, getpid());
 		if (set_brk(target) != target)
 			t_fatal("brk", "brk(%#lx) failed", (unsigned long)target);
 		if (last)
@@ -88,11 +92,14 @@ SITE_FN void test_steps(const struct brk_step *steps, size_t n, uint64_t start,
 			site = site_id_at(&snap, (void *)(uintptr_t)base);
 		check_step(&steps[i], base, site);
 	}
-	status_read(&st1);
 	snap_take(&snap, getpid());
+	t_check_maps("shrink_all.maps", getpid());
 	t_site("shrink_all_site", snap_site(&snap, site), &(struct site_expect){
 		"brk", 3, 4, 7 * P, 7 * P, 0, 0, 5 * P });
-	t_status_delta("shrink_all_untracked", &st0, &st1, "untracked brk", 2 * P);
+	seeded = snap_seeded_site(&before, "preexisting", "brk");
+	if (t_expect(seeded, "shrink_all_seeded", "no preexisting brk site"))
+		t_site_released("shrink_all_preexisting", &before, &snap,
+				seeded->id, start, base, 2 * P);
 }
 
 /* a growth into a mapping fails and changes nothing */
@@ -105,24 +112,34 @@ static void test_blocked(void)
 	t_expect(set_brk(cur + 6 * P) == cur, "blocked_fails",
 		 "brk into a mapping succeeded");
 	snap_take(&snap, getpid());
+	t_check_maps("blocked.maps", getpid());
 	t_same_state("blocked_unchanged", &before, &snap, false);
 	unmap(block, P);
 }
 
 int main(void)
 {
-	uint64_t start, base;
+	const struct as_site *seeded;
+	uint64_t start, base_brk;
 
 	t_init("acct_brk");
 	start = sys_brk(0);
 	start = (start + P - 1) & ~(P - 1);
-	base = start + 2 * P;
-	if (sys_brk(base) != base)		/* before the reset: untracked */
-		t_fatal("brk", "brk(%#lx) failed", (unsigned long)base);
+	base_brk = start + 2 * P;
+	if (sys_brk(base_brk) != base_brk)	/* before the reset: seeded */
+		t_fatal("brk", "brk(%#lx) failed", (unsigned long)base_brk);
 	ctl_isolate(ISOLATE_SELF);
-	test_steps(brk_steps, ARRAY_SIZE(brk_steps), start, base);
+	snap_take(&seed, getpid());
+	t_seeded("seeded", &seed, "preexisting");
+	seeded = snap_seeded_site(&seed, "preexisting", "brk");
+	t_expect(seeded, "seeded_heap_site", "no preexisting brk site");
+	if (seeded)
+		t_site_regions("seeded_heap", &seed, seeded->id,
+			       &(struct range){ start, base_brk }, 1);
+	test_steps(brk_steps, ARRAY_SIZE(brk_steps), start, base_brk);
 	test_blocked();
 	snap_take(&snap, getpid());
+	t_check_maps("end.maps", getpid());
 	t_consistent("consistent", &snap);
 	t_times("times", &snap);
 	return t_exit_status();

@@ -5,21 +5,35 @@
  * NWORKERS threads each run OPS random operations (fixed seeds) on their
  * own ranges: map (NULL hint), munmap of the whole range, its head, tail
  * or a middle page (the range splits in two), mremap shrinking and growing
- * (MREMAP_MAYMOVE).  Each keeps a shadow model: the ranges it holds, each
- * of which is one region.  Meanwhile two more threads race on a fixed
+ * (MREMAP_MAYMOVE).  Each keeps a shadow model: the ranges it holds.  Meanwhile two more threads race on a fixed
  * RACE_PAGES area far from the rest: one maps random ranges there with
  * MAP_FIXED, the other unmaps random ranges.
  *
- * At the end: the module's regions outside the race area are exactly the
- * union of the shadow models; inside it they cover exactly the pages
- * /proc/self/maps shows mapped there; every region lies in anonymous
- * mappings; the sites add up to the procs line; nothing was dropped as
- * stale (see check_status() for what may be untracked).
+ * The threads are started (their stacks mapped) before the reset, which
+ * seeds them into the preexisting sites; the workers never touch those.
  *
- * usage: acct_concurrency   (root, anonstat loaded)
+ * At the end: the regions of the call sites outside the race area cover
+ * exactly the union of the shadow models (check_shadow() says why not
+ * range by range); inside it they cover exactly the
+ * pages /proc/self/maps shows mapped there; the preexisting sites and
+ * regions are as the reset left them; the union of all regions is that of
+ * the anonymous mappings but [stack]; the sites add up to the procs line;
+ * nothing was dropped.
+ *
+ * --big-stacks: the threads get the C library's default stacks (8 MiB)
+ * instead of 64 KiB ones (or its minimum, 128 KiB on arm64).  It caches
+ * only a few such stacks and unmaps the others as threads are joined
+ * (seeded regions: the preexisting sites are not checked then) while the
+ * threads not joined yet still map, unmap and move their ranges.  That
+ * timing showed an mremap that moved a range taking, at its return, the
+ * regions another thread had mapped at the old place since.  The suite
+ * runs it several times: a stress test, not a deterministic one.
+ *
+ * usage: acct_concurrency [--big-stacks]   (root, anonstat loaded)
  */
 #include <errno.h>
 #include <inttypes.h>
+#include <limits.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -48,10 +62,11 @@ struct worker {
 static struct worker workers[NWORKERS + 2];
 static pthread_barrier_t start;
 static char *race_area;
-static struct as_snap snap;
+static struct as_snap snap, base;
 static struct as_status st0, st1;
 static struct vma vmas[4096];
 static struct range shadow[NWORKERS * SLOTS];
+static bool big_stacks;
 
 static uint64_t rnd(uint64_t *s)
 {
@@ -215,32 +230,63 @@ static bool in_race_area(uint64_t addr)
 		addr < ptr_u64(race_area) + RACE_PAGES * P;
 }
 
-/* the regions outside the race area are the shadow ranges */
+/*
+ * The call sites' regions outside the race area cover exactly the shadow
+ * ranges (as unions: the kernel can hand a page one worker just unmapped to
+ * another worker's mmap before the first worker's call is accounted, and
+ * the page then goes to the second worker's site, so which site holds
+ * which range, and where regions split, is not fixed under such a race;
+ * the bytes are: module/DESIGN.md, RELIABILITY.md "Known limits").
+ */
 static void check_shadow(void)
 {
-	int i, k, n = 0;
+	uint64_t run_start = 0, run_end = 0;
+	int i, k, n = 0, runs = 0;
 
 	for (i = 0; i < NWORKERS; i++)
 		for (k = 0; k < SLOTS; k++)
 			if (workers[i].slot[k].start)
 				shadow[n++] = workers[i].slot[k];
 	qsort(shadow, (size_t)n, sizeof(shadow[0]), cmp_range);
-	for (i = 0, k = 0; i < snap.nregions; i++) {
-		const struct as_region *r = &snap.regions[i];
-
-		if (in_race_area(r->start))
-			continue;
-		if (k == n || r->start != shadow[k].start || r->end != shadow[k].end) {
-			t_fail("shadow_regions", "region [%#" PRIx64 ",%#" PRIx64
-			       "), shadow model [%#" PRIx64 ",%#" PRIx64 ")",
-			       r->start, r->end, k < n ? shadow[k].start : 0,
-			       k < n ? shadow[k].end : 0);
-			return;
-		}
-		k++;
+	/* the shadow ranges, adjacent ones joined */
+	for (i = 0, k = 0; i < n; i++) {
+		if (k && shadow[k - 1].end == shadow[i].start)
+			shadow[k - 1].end = shadow[i].end;
+		else
+			shadow[k++] = shadow[i];
 	}
-	t_expect(k == n, "shadow_regions", "%d of %d shadow ranges are regions",
-		 k, n);
+	n = k;
+	/* the call sites' regions, joined the same way, run by run */
+	for (i = 0, k = 0; i <= snap.nregions; i++) {
+		const struct as_region *r = i < snap.nregions ? &snap.regions[i] : NULL;
+
+		if (r && (in_race_area(r->start) ||
+			  site_seeded(snap_site(&snap, r->site))))
+			continue;
+		if (r && run_end && r->start == run_end) {
+			run_end = r->end;
+			continue;
+		}
+		if (run_end) {
+			runs++;
+			if (k == n || run_start != shadow[k].start ||
+			    run_end != shadow[k].end) {
+				t_fail("shadow_regions", "regions [%#" PRIx64 ",%#"
+				       PRIx64 "), shadow model [%#" PRIx64 ",%#"
+				       PRIx64 ")", run_start, run_end,
+				       k < n ? shadow[k].start : 0,
+				       k < n ? shadow[k].end : 0);
+				return;
+			}
+			k++;
+		}
+		if (r) {
+			run_start = r->start;
+			run_end = r->end;
+		}
+	}
+	t_expect(k == n, "shadow_regions", "%d of %d shadow runs are regions (%d runs)",
+		 k, n, runs);
 }
 
 /* page i of the race area: mapped per /proc/self/maps, held by a region */
@@ -283,20 +329,13 @@ static void check_in_maps(int nvmas)
 }
 
 /*
- * Nothing may be dropped, and no mremap or brk release may be untracked.
- * munmap and MAP_FIXED releases in the race area may be: the module takes
- * ranges out at syscall entry and puts them in at return, so when a munmap
- * enters while a MAP_FIXED of the same pages is between its entry and its
- * return, the munmap finds no region there although the kernel may run it
- * after the map.  The regions themselves are checked exactly above.
+ * Nothing may be dropped: every release, the racing munmap and MAP_FIXED
+ * ones too, is accounted against the VMAs once the call is done.
  */
 static void check_status(void)
 {
 	static const char *const zero[] = {
-		"drop stale", "drop nomem", "untracked mremap", "untracked brk",
-	};
-	static const char *const noted[] = {
-		"untracked munmap", "untracked mmap_fixed", "untracked unclassified",
+		"drop stale", "drop nomem", "drop regions_cap", "drop sites_cap",
 	};
 	char check[64];
 	size_t i;
@@ -306,18 +345,25 @@ static void check_status(void)
 		*strchr(check, ' ') = '_';
 		t_status_delta(check, &st0, &st1, zero[i], 0);
 	}
-	for (i = 0; i < ARRAY_SIZE(noted); i++)
-		t_note("%s in the race: %" PRIu64 " bytes", noted[i],
-		       status_num(&st1, noted[i]) - status_num(&st0, noted[i]));
 }
 
 static void start_threads(pthread_t *th)
 {
+	size_t stack = 64 << 10;
 	pthread_attr_t attr;
 	int i;
 
-	pthread_attr_init(&attr);
-	pthread_attr_setstacksize(&attr, 64 << 10);
+	/*
+	 * 64 KiB stacks, or the smallest there is (128 KiB on aarch64): few
+	 * enough bytes that glibc caches them when the threads are joined
+	 * instead of unmapping them (they are on the preexisting site);
+	 * --big-stacks keeps the C library's default (8 MiB)
+	 */
+	if (sysconf(_SC_THREAD_STACK_MIN) > (long)stack)
+		stack = (size_t)sysconf(_SC_THREAD_STACK_MIN);
+	if (pthread_attr_init(&attr) ||
+	    (!big_stacks && pthread_attr_setstacksize(&attr, stack)))
+		t_fatal("attr", "pthread_attr_setstacksize(%zu) failed", stack);
 	for (i = 0; i < NWORKERS + 2; i++) {
 		void *(*fn)(void *) = i < NWORKERS ? worker_main :
 			i == NWORKERS ? race_mapper : race_unmapper;
@@ -329,23 +375,30 @@ static void start_threads(pthread_t *th)
 	pthread_attr_destroy(&attr);
 }
 
-int main(void)
+int main(int argc, char **argv)
 {
 	pthread_t th[NWORKERS + 2];
 	int i, nvmas;
 
 	t_init("acct_concurrency");
+	if (argc == 2 && !strcmp(argv[1], "--big-stacks"))
+		big_stacks = true;
+	else if (argc != 1)
+		t_fatal("usage", "acct_concurrency [--big-stacks]");
 	race_area = test_area(0);
 	unmap(place(race_area, RACE_PAGES * P, RW), RACE_PAGES * P);
 	pthread_barrier_init(&start, NULL, NWORKERS + 3);
 	start_threads(th);
 	ctl_isolate(ISOLATE_SELF);
+	snap_take(&base, getpid());
+	t_seeded("seeded", &base, "preexisting");
 	status_read(&st0);
 	pthread_barrier_wait(&start);
 	for (i = 0; i < NWORKERS + 2; i++)
 		pthread_join(th[i], NULL);
 	status_read(&st1);
 	snap_take(&snap, getpid());
+	t_check_maps("joined.maps", getpid());
 	nvmas = maps_read(vmas, (int)(ARRAY_SIZE(vmas)));
 
 	for (i = 0; i < NWORKERS + 2; i++) {
@@ -357,6 +410,11 @@ int main(void)
 	check_shadow();
 	check_race_area(nvmas);
 	check_in_maps(nvmas);
+	if (big_stacks)
+		t_note("seeded_unchanged not checked: joined stacks were unmapped");
+	else
+		t_seeded_unchanged("seeded_unchanged", &base, &snap);
+	t_matches_maps("matches_maps", &snap);
 	t_consistent("consistent", &snap);
 	t_times("times", &snap);
 	check_status();

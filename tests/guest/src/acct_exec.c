@@ -20,6 +20,13 @@
  * one map and one unmap, and the new region's site must be another one
  * with the same frames.
  *
+ * Issue 13: the ranges the kernel made at exec (the .bss of the program
+ * and of ld.so) are seeded at the new image's first mapping call (ld.so's)
+ * on a site of origin "exec" with frames "-": in the new image, before
+ * any call of its own, the oracle holds (after_exec_start.maps) and the
+ * anonymous VMA holding this program's .bss is all on exec sites
+ * (exec_seeded); the oracle is checked again at each later step.
+ *
  * usage: acct_exec   (root, anonstat loaded)
  *        acct_exec --after-exec SITE FIRST_NS FAILURES COMMON_SITE (internal)
  */
@@ -102,7 +109,60 @@ static int before_exec(char *common)
 	if (!snap.has_proc)
 		t_fatal("before_exec_procs", "no procs line");
 	common_site = site_id_at(&snap, common);
+	t_check_maps("before_exec.maps", getpid());
 	exec_self(site, snap.proc.c.first_ns, common_site);
+}
+
+static struct vma vmas[4096];
+
+/*
+ * The part of the anonymous VMA holding this image's .bss up to the end of
+ * snap (a large .bss object) is covered by regions, all on sites of origin
+ * exec with no frames.  (Without randomization maps calls that VMA [heap];
+ * growth of brk would merge into it, past snap.)
+ */
+static void check_exec_seeded(void)
+{
+	int i, n = maps_read(vmas, (int)ARRAY_SIZE(vmas));
+	uint64_t at = ptr_u64(&snap), start = 0, end = 0, held = 0;
+	const char *why = NULL;
+	char msg[1024];
+
+	for (i = 0; i < n; i++)
+		if (vmas[i].start <= at && at < vmas[i].end && vmas[i].anon) {
+			start = vmas[i].start;
+			end = vmas[i].end;
+		}
+	if (end > ((ptr_u64(&snap + 1) + PAGE_SZ - 1) & ~(PAGE_SZ - 1)))
+		end = (ptr_u64(&snap + 1) + PAGE_SZ - 1) & ~(PAGE_SZ - 1);
+	if (!end) {
+		t_fail("exec_seeded", "no anonymous VMA holds the .bss at %p",
+		       (void *)&snap);
+		return;
+	}
+	snap_take(&snap, getpid());
+	for (i = 0; i < snap.nregions && !why; i++) {
+		const struct as_region *r = &snap.regions[i];
+		const struct as_site *site = snap_site(&snap, r->site);
+
+		if (r->end <= start || r->start >= end)
+			continue;
+		held += (r->end < end ? r->end : end) -
+			(r->start > start ? r->start : start);
+		if (!site || strcmp(site->origin, "exec") || site->nframes) {
+			snprintf(msg, sizeof(msg), "region [%#" PRIx64 ",%#" PRIx64
+				 ") of the .bss VMA is on %s", r->start, r->end,
+				 site_str(site));
+			why = msg;
+		}
+	}
+	if (!why && held != end - start) {
+		snprintf(msg, sizeof(msg), "regions hold %" PRIu64 " of the %"
+			 PRIu64 " bytes of the .bss [%#" PRIx64 ",%#" PRIx64
+			 ")", held, end - start, start, end);
+		why = msg;
+	}
+	t_expect(!why, "exec_seeded", "%s", why);
 }
 
 /* The new image, before its map_common(): sites enough to grow the table. */
@@ -112,6 +172,9 @@ static void before_common(char **argv)
 
 	t_add_failures(atoi(argv[4]));
 	ctl_adopt();
+	/* nothing mapped by this image's code yet: only ld.so's calls */
+	t_check_maps("after_exec_start.maps", getpid());
+	check_exec_seeded();
 	for (i = 0; i < NR_OTHER_SITES; i++)
 		others[i]();
 }
@@ -167,6 +230,7 @@ static int after_exec(char **argv, char *common)
 	t_expect(snap.proc.c.maps >= N && snap.proc.c.unmaps >= N,
 		 "procs_carries_on", "maps %" PRIu64 " unmaps %" PRIu64,
 		 snap.proc.c.maps, snap.proc.c.unmaps);
+	t_check_maps("after_exec.maps", getpid());
 	t_consistent("consistent", &snap);
 	t_times("times", &snap);
 	return t_exit_status();

@@ -127,6 +127,8 @@ static void check(const char *shape, unsigned int depth, int nf1)
 	if (p == MAP_FAILED || (uintptr_t)p > (uintptr_t)-4096UL)
 		t_fatal(shape, "forged mmap failed: %ld", (long)p);
 	snap_take(&snap, getpid());
+	snprintf(name, sizeof(name), "%s_depth%u.maps", shape, depth);
+	t_check_maps(name, getpid());
 	snprintf(name, sizeof(name), "%s_depth%u_site", shape, depth);
 	site = snap_site_at(&snap, p);
 	if (!site) {
@@ -201,6 +203,7 @@ int main(int argc, char **argv)
 	check("chain", 4, 3);
 	check("chain", 16, 15);
 	snap_take(&snap, getpid());
+	t_check_maps("end.maps", getpid());
 	t_consistent("consistent", &snap);
 	return t_exit_status();
 }

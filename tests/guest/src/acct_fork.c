@@ -7,10 +7,15 @@
  * MADV_DONTFORK.  The child checks its own records: the regions it really
  * has are listed for it with the same bounds, `inherited 1`, owned by child
  * sites with the parent sites' frames and kind, counted in live bytes but
- * not in maps; the DONTFORK and WIPEONFORK ones (and the DONTFORK middle)
- * are absent.  The child unmaps one and exits.  The parent then checks
- * that its own records did not change and that the child's procs line says
- * exited with nothing live.
+ * not in maps (the WIPEONFORK one too: the child has the range, empty);
+ * the DONTFORK one and the DONTFORK middle are absent.  The regions the reset seeded in the parent (its preexisting
+ * sites) are inherited the same way: a child site of the same kind and
+ * origin per parent one, with the same regions, all inherited, and no
+ * maps.  The child's procs line is the sum of both, and its first call
+ * finds nothing to fill in (no site of origin exec).  The child unmaps one
+ * region and exits.  The parent then checks that its own records did not
+ * change and that the child's procs line says exited with nothing live,
+ * every region it had released (the seeded ones too).
  *
  * usage: acct_fork   (root, anonstat loaded; uses `pid all`)
  */
@@ -26,6 +31,10 @@
 #define P	PAGE_SZ
 
 static struct as_snap parent, child, after;
+static struct range seeded_want[SNAP_MAX_REGIONS];
+/* the parent's seeded regions at the fork: how many, their bytes */
+static int seeded_regions;
+static uint64_t seeded_bytes;
 
 enum { PLAIN1, PLAIN2, SHARED, DONTFORK, WIPEONFORK, HOLED, NR_MAPS };
 
@@ -43,7 +52,8 @@ static struct fork_map maps[NR_MAPS] = {
 	[PLAIN2] = { "plain2", NULL, 3 * P, { { 0, 3 } }, 1 },
 	[SHARED] = { "shared", NULL, 2 * P, { { 0, 2 } }, 1 },
 	[DONTFORK] = { "dontfork", NULL, P, { { 0, 0 } }, 0 },
-	[WIPEONFORK] = { "wipeonfork", NULL, P, { { 0, 0 } }, 0 },
+	/* the child has the range, empty: it counts */
+	[WIPEONFORK] = { "wipeonfork", NULL, P, { { 0, 1 } }, 1 },
 	[HOLED] = { "holed", NULL, 4 * P, { { 0, 1 }, { 3, 4 } }, 2 },
 };
 
@@ -136,6 +146,49 @@ static int child_regions(void)
 	return n;
 }
 
+/* the child's copies of the parent's seeded sites and regions */
+static void check_inherited_seeded(void)
+{
+	char check[64];
+	int i, k;
+
+	for (i = 0; i < parent.nsites; i++) {
+		const struct as_site *ps = &parent.sites[i], *cs;
+		int n = 0;
+
+		if (!site_seeded(ps))
+			continue;
+		cs = snap_seeded_site(&child, ps->origin, ps->kind);
+		snprintf(check, sizeof(check), "child_%s_%s_counters",
+			 ps->origin, ps->kind);
+		t_site(check, cs, &(struct site_expect){ ps->kind, 0, 0, 0, 0,
+			ps->c.live_regions, ps->c.live_bytes, ps->c.live_bytes });
+		if (!cs)
+			continue;
+		for (k = 0; k < parent.nregions; k++)
+			if (parent.regions[k].site == ps->id)
+				seeded_want[n++] = (struct range){
+					parent.regions[k].start,
+					parent.regions[k].end };
+		snprintf(check, sizeof(check), "child_%s_%s_regions",
+			 ps->origin, ps->kind);
+		t_site_regions(check, &child, cs->id, seeded_want, n);
+		for (k = 0; k < child.nregions; k++)
+			if (child.regions[k].site == cs->id &&
+			    !child.regions[k].inherited)
+				break;
+		snprintf(check, sizeof(check), "child_%s_%s_inherited",
+			 ps->origin, ps->kind);
+		t_expect(k == child.nregions, check, "region [%#" PRIx64
+			 ",...) not marked inherited",
+			 k < child.nregions ? child.regions[k].start : 0);
+	}
+	t_eq("child_seeded_sites", (uint64_t)(snap_origin_sites(&child,
+		"preexisting") + snap_origin_sites(&child, "exec")),
+	     (uint64_t)(snap_origin_sites(&parent, "preexisting") +
+			snap_origin_sites(&parent, "exec")));
+}
+
 static void run_child(void)
 {
 	const struct fork_map *m = &maps[PLAIN1];
@@ -144,10 +197,13 @@ static void run_child(void)
 	int i;
 
 	snap_take(&child, getpid());
+	t_check_maps("child.maps", getpid());
 	t_proc("child_procs", &child, &(struct site_expect){
 		.maps = 0, .unmaps = 0, .bytes_mapped = 0, .bytes_unmapped = 0,
-		.live_regions = (uint64_t)child_regions(), .live_bytes = live,
-		.peak_bytes = live });
+		.live_regions = (uint64_t)(child_regions() + seeded_regions),
+		.live_bytes = live + seeded_bytes,
+		.peak_bytes = live + seeded_bytes });
+	check_inherited_seeded();
 	for (i = 0; i < NR_MAPS; i++) {
 		if (maps[i].nkept)
 			check_inherited(&maps[i]);
@@ -160,9 +216,12 @@ static void run_child(void)
 	site = site_id_at(&child, m->addr);
 	unmap(m->addr, m->len);
 	snap_take(&child, getpid());
+	t_check_maps("child_unmap.maps", getpid());
 	t_site("child_unmap", snap_site(&child, site), &(struct site_expect){
 		NULL, 0, 1, 0, m->len, 0, 0, m->len });
 	t_consistent("child_unmap_consistent", &child);
+	t_eq("child_nothing_filled_in",
+	     (uint64_t)snap_origin_sites(&child, "exec"), 0);
 	_exit(t_failures() > 255 ? 255 : t_failures());
 }
 
@@ -180,9 +239,11 @@ static void check_exited_child(pid_t pid)
 	t_eq("child_exited_no_regions", (uint64_t)child.nregions, 0);
 	/* the munmap, then exit releases the other inherited regions */
 	t_proc("child_exit_releases", &child, &(struct site_expect){
-		.maps = 0, .unmaps = (uint64_t)child_regions(),
-		.bytes_mapped = 0, .bytes_unmapped = live, .live_regions = 0,
-		.live_bytes = 0, .peak_bytes = live });
+		.maps = 0,
+		.unmaps = (uint64_t)(child_regions() + seeded_regions),
+		.bytes_mapped = 0, .bytes_unmapped = live + seeded_bytes,
+		.live_regions = 0, .live_bytes = 0,
+		.peak_bytes = live + seeded_bytes });
 }
 
 int main(void)
@@ -194,6 +255,11 @@ int main(void)
 	ctl_isolate(ISOLATE_ALL);
 	map_all();
 	snap_take(&parent, getpid());
+	t_check_maps("parent.maps", getpid());
+	seeded_regions = snap_origin_regions(&parent, "preexisting",
+					     &seeded_bytes);
+	t_eq("parent_seeded_only", (uint64_t)snap_origin_sites(&parent, "exec"),
+	     0);
 	pid = fork();
 	if (pid < 0)
 		t_fatal("fork", "fork failed");
@@ -203,6 +269,7 @@ int main(void)
 		t_fatal("child", "child did not exit normally (status %#x)", status);
 	t_add_failures(WEXITSTATUS(status));
 	snap_take(&after, getpid());
+	t_check_maps("parent_after.maps", getpid());
 	t_same_state("parent_unchanged", &parent, &after, true);
 	check_exited_child(pid);
 	return t_exit_status();

@@ -6,8 +6,9 @@
  *   unmaps +1, split in 2 regions; B owns the new region); site C maps over
  *   A's tail page and one free page; site D maps over A, B, A at once
  *   (A: 2 more unmaps, B: 1);
- * - MAP_FIXED over a range mapped before the reset: status untracked
- *   mmap_fixed, and the new site owns the whole new region;
+ * - MAP_FIXED over a range mapped before the reset: the preexisting
+ *   private site that the reset seeded with it releases it, and the new
+ *   site owns the whole new region;
  * - a PROT_NONE reservation committed piecewise with MAP_FIXED is counted
  *   once: the process's live bytes grow by the reservation's size; then
  *   mprotect and madvise change nothing.
@@ -25,7 +26,6 @@
 #define RW	(PROT_READ | PROT_WRITE)
 
 static struct as_snap snap, before;
-static struct as_status st0, st1;
 
 SITE_FN void *map_fixed(void *addr, size_t len, int prot)
 {
@@ -55,6 +55,7 @@ static void test_over_other_sites(void)
 	place(area, 8 * P, RW);
 	map_fixed(area + 2 * P, 2 * P, RW);
 	snap_take(&snap, getpid());
+	t_check_maps("middle.maps", getpid());
 	a = site_id_at(&snap, area);
 	b = site_id_at(&snap, area + 2 * P);
 	t_expect(a != b, "middle_two_sites", "A and B are one site");
@@ -67,10 +68,10 @@ static void test_over_other_sites(void)
 	t_site_pages("middle_b_regions", &snap, b, area,
 		     (struct range[]){ { 2, 4 } }, 1);
 
-	status_read(&st0);
+	snap_take(&before, getpid());
 	map_fixed(area + 7 * P, 2 * P, RW);
-	status_read(&st1);
 	snap_take(&snap, getpid());
+	t_check_maps("tail.maps", getpid());
 	c = site_id_at(&snap, area + 7 * P);
 	t_site("tail_a", snap_site(&snap, a), &(struct site_expect){
 		"private", 1, 2, 8 * P, 3 * P, 2, 5 * P, 8 * P });
@@ -80,10 +81,11 @@ static void test_over_other_sites(void)
 		"private", 1, 0, 2 * P, 0, 1, 2 * P, 2 * P });
 	t_site_pages("tail_c_regions", &snap, c, area,
 		     (struct range[]){ { 7, 9 } }, 1);
-	t_status_delta("tail_no_untracked", &st0, &st1, "untracked mmap_fixed", 0);
+	t_seeded_unchanged("tail_seeded_unchanged", &before, &snap);
 
 	map_fixed(area + 1 * P, 4 * P, RW);
 	snap_take(&snap, getpid());
+	t_check_maps("span.maps", getpid());
 	d = site_id_at(&snap, area + 1 * P);
 	t_site("span_a", snap_site(&snap, a), &(struct site_expect){
 		"private", 1, 4, 8 * P, 5 * P, 2, 3 * P, 8 * P });
@@ -97,20 +99,27 @@ static void test_over_other_sites(void)
 		     (struct range[]){ { 1, 5 } }, 1);
 }
 
-static void test_over_untracked(char *old)
+static void test_over_preexisting(char *old)
 {
+	const struct as_site *seeded;
 	uint64_t e;
 
-	status_read(&st0);
+	snap_take(&before, getpid());
+	seeded = snap_site_at(&before, old);
+	if (!t_expect(seeded && !strcmp(seeded->origin, "preexisting") &&
+		      !strcmp(seeded->kind, "private"), "preexisting_site",
+		      "the range mapped before the reset is not in a "
+		      "preexisting private site: %s", site_str(seeded)))
+		return;
 	map_fixed(old, 3 * P, RW);
-	status_read(&st1);
 	snap_take(&snap, getpid());
+	t_check_maps("preexisting.maps", getpid());
 	e = site_id_at(&snap, old);
-	t_status_delta("untracked_mmap_fixed", &st0, &st1, "untracked mmap_fixed",
-		       3 * P);
-	t_site("untracked_new_site", snap_site(&snap, e), &(struct site_expect){
+	t_site_released("preexisting_mmap_fixed", &before, &snap, seeded->id,
+			ptr_u64(old), ptr_u64(old + 3 * P), 3 * P);
+	t_site("preexisting_new_site", snap_site(&snap, e), &(struct site_expect){
 		"private", 1, 0, 3 * P, 0, 1, 3 * P, 3 * P });
-	t_site_pages("untracked_new_regions", &snap, e, old,
+	t_site_pages("preexisting_new_regions", &snap, e, old,
 		     (struct range[]){ { 0, 3 } }, 1);
 }
 
@@ -126,6 +135,7 @@ static void test_reservation(void)
 	place(area, 16 * P, PROT_NONE);
 	map_fixed_n(area, commits, 3);
 	snap_take(&snap, getpid());
+	t_check_maps("reserve.maps", getpid());
 	r = site_id_at(&snap, area + 4 * P);
 	c = site_id_at(&snap, area);
 	t_eq("reserve_counted_once", snap.proc.c.live_bytes - live0, 16 * P);
@@ -142,6 +152,7 @@ static void test_reservation(void)
 	    madvise(area, 16 * P, MADV_DONTNEED))
 		t_fatal("mprotect", "mprotect/madvise failed");
 	snap_take(&snap, getpid());
+	t_check_maps("mprotect_madvise.maps", getpid());
 	t_same_state("mprotect_madvise_unchanged", &before, &snap,
 		     false);
 }
@@ -154,9 +165,10 @@ int main(void)
 	old = map_anon(3 * P, MAP_PRIVATE);	/* before the reset */
 	ctl_isolate(ISOLATE_SELF);
 	test_over_other_sites();
-	test_over_untracked(old);
+	test_over_preexisting(old);
 	test_reservation();
 	snap_take(&snap, getpid());
+	t_check_maps("end.maps", getpid());
 	t_consistent("consistent", &snap);
 	t_times("times", &snap);
 	return t_exit_status();

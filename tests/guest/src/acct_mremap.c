@@ -14,8 +14,10 @@
  *   loses the overlap (unmaps +1, split), the moved one keeps its site;
  * - failing calls (growth into a neighbour without MAYMOVE, overlapping
  *   MREMAP_FIXED, unmapped source): the process's records do not change;
- * - a range mapped before the reset: growing it in place makes a region of
- *   the growth only; shrinking it counts status untracked mremap.
+ * - ranges mapped before the reset, regions of the preexisting private
+ *   site the reset seeded: growing one in place adds the growth to that
+ *   site's region (bytes grown go to the site of the region that grew; no
+ *   map), shrinking another releases the tail from that site.
  *
  * usage: acct_mremap   (root, anonstat loaded)
  */
@@ -30,7 +32,6 @@
 #define RW	(PROT_READ | PROT_WRITE)
 
 static struct as_snap snap, before;
-static struct as_status st0, st1;
 
 static void *must_mremap(void *old, size_t old_len, size_t new_len, int flags,
 			 void *new_addr)
@@ -58,6 +59,7 @@ static void test_grow_in_place(void)
 
 	t_expect(q == p, "grow_in_place_same_address", "moved to %p", (void *)q);
 	snap_take(&snap, getpid());
+	t_check_maps("grow_in_place.maps", getpid());
 	site = site_id_at(&snap, p);
 	t_site("grow_in_place", snap_site(&snap, site), &(struct site_expect){
 		"private", 1, 0, 4 * P, 0, 1, 4 * P, 4 * P });
@@ -76,6 +78,7 @@ static void test_grow_move(void)
 	q = must_mremap(p, 2 * P, 4 * P, MREMAP_MAYMOVE, NULL);
 	t_expect(q != p, "grow_move_moved", "mremap did not move");
 	snap_take(&snap, getpid());
+	t_check_maps("grow_move.maps", getpid());
 	t_site("grow_move", snap_site(&snap, site), &(struct site_expect){
 		"private", 1, 0, 4 * P, 0, 1, 4 * P, 4 * P });
 	one_region("grow_move_regions", site, q, 4 * P);
@@ -90,6 +93,7 @@ static void test_shrink(void)
 
 	must_mremap(p, 4 * P, P, 0, NULL);
 	snap_take(&snap, getpid());
+	t_check_maps("shrink.maps", getpid());
 	site = site_id_at(&snap, p);
 	t_site("shrink", snap_site(&snap, site), &(struct site_expect){
 		"private", 1, 1, 4 * P, 3 * P, 1, P, 4 * P });
@@ -120,6 +124,7 @@ static void test_shrink_across_sites(void)
 	/* [p, p + 6P) lies in one VMA; the call unmaps [p + 5P, p + 6P) */
 	must_mremap(p, 6 * P, 5 * P, 0, NULL);
 	snap_take(&snap, getpid());
+	t_check_maps("shrink_across.maps", getpid());
 	t_site("shrink_across_first", snap_site(&snap, a), &(struct site_expect){
 		"private", 1, 0, 4 * P, 0, 1, 4 * P, 4 * P });
 	one_region("shrink_across_first_regions", a, p, 4 * P);
@@ -141,6 +146,7 @@ static void test_fixed_onto_other(void)
 	b = site_id_at(&before, dst);
 	must_mremap(src, 2 * P, 2 * P, MREMAP_MAYMOVE | MREMAP_FIXED, dst + 2 * P);
 	snap_take(&snap, getpid());
+	t_check_maps("fixed.maps", getpid());
 	t_site("fixed_moved_site", snap_site(&snap, a), &(struct site_expect){
 		"private", 1, 0, 2 * P, 0, 1, 2 * P, 2 * P });
 	one_region("fixed_moved_regions", a, dst + 2 * P, 2 * P);
@@ -167,40 +173,64 @@ static void test_failures(void)
 
 	place(f + 2 * P, P, PROT_READ);
 	snap_take(&before, getpid());
-	status_read(&st0);
 	expect_failure("fail_grow_blocked", f, 2 * P, 4 * P, 0, NULL);
 	expect_failure("fail_fixed_overlap", f, 2 * P, 2 * P,
 		       MREMAP_MAYMOVE | MREMAP_FIXED, f + P);
 	expect_failure("fail_unmapped", f + 8 * P, P, 2 * P, MREMAP_MAYMOVE, NULL);
-	status_read(&st1);
 	snap_take(&snap, getpid());
+	t_check_maps("fail.maps", getpid());
 	t_same_state("fail_unchanged", &before, &snap, false);
 	/* "A failed mremap changes nothing": not even the time of the last event */
 	t_same_state("fail_unchanged_time", &before, &snap, true);
-	t_status_delta("fail_no_untracked", &st0, &st1, "untracked mremap", 0);
+}
+
+/* the preexisting private site holds [addr, addr + len) as one region */
+static const struct as_site *seeded_region(const char *check,
+					   const struct as_snap *s, char *addr,
+					   size_t len)
+{
+	const struct as_region *r = snap_region_at(s, ptr_u64(addr));
+	const struct as_site *site = r ? snap_site(s, r->site) : NULL;
+	bool good = site && site == snap_seeded_site(s, "preexisting", "private") &&
+		r->start == ptr_u64(addr) && r->end == ptr_u64(addr) + len;
+
+	t_expect(good, check, "[%p,+%zu) is not a region of the preexisting "
+		 "private site: %s, its regions %s", addr, len, site_str(site),
+		 site ? regions_str(s, site->id) : "-");
+	return good ? site : NULL;
 }
 
 /* grow and shrink ranges mapped before the reset */
-static void test_untracked(char *grow, char *shrink)
+static void test_preexisting(char *grow, char *shrink)
 {
-	uint64_t site;
-
-	must_mremap(grow, 2 * P, 4 * P, 0, NULL);
-	snap_take(&snap, getpid());
-	t_expect(!snap_region_at(&snap, ptr_u64(grow)), "untracked_grow_old_part",
-		 "the part mapped before the reset became a region");
-	site = site_id_at(&snap, grow + 2 * P);
-	t_site("untracked_grow_site", snap_site(&snap, site), &(struct site_expect){
-		"private", 1, 0, 2 * P, 0, 1, 2 * P, 2 * P });
-	one_region("untracked_grow_regions", site, grow + 2 * P, 2 * P);
+	const struct as_site *seeded;
+	uint64_t id, peak;
 
 	snap_take(&before, getpid());
-	status_read(&st0);
-	must_mremap(shrink, 4 * P, P, 0, NULL);
-	status_read(&st1);
+	seeded = seeded_region("preexisting_grow_seeded", &before, grow, 2 * P);
+	if (!seeded)
+		return;
+	id = seeded->id;
+	peak = seeded->c.live_bytes + 2 * P > seeded->c.peak_bytes ?
+		seeded->c.live_bytes + 2 * P : seeded->c.peak_bytes;
+	must_mremap(grow, 2 * P, 4 * P, 0, NULL);
 	snap_take(&snap, getpid());
-	t_status_delta("untracked_shrink", &st0, &st1, "untracked mremap", 3 * P);
-	t_same_state("untracked_shrink_no_record", &before, &snap, false);
+	t_check_maps("preexisting_grow.maps", getpid());
+	seeded_region("preexisting_grow_region", &snap, grow, 4 * P);
+	t_site_delta("preexisting_grow_site", &before, &snap, id,
+		     &(struct site_delta){ 0, 0, 2 * P, 0, 0, 2 * P,
+			(int64_t)(peak - seeded->c.peak_bytes) });
+	t_eq("preexisting_grow_no_site", (uint64_t)snap.nsites,
+	     (uint64_t)before.nsites);
+
+	snap_take(&before, getpid());
+	if (!seeded_region("preexisting_shrink_seeded", &before, shrink, 4 * P))
+		return;
+	must_mremap(shrink, 4 * P, P, 0, NULL);
+	snap_take(&snap, getpid());
+	t_check_maps("preexisting_shrink.maps", getpid());
+	t_site_released("preexisting_shrink", &before, &snap, id,
+			ptr_u64(shrink + P), ptr_u64(shrink + 4 * P), 3 * P);
 }
 
 int main(void)
@@ -217,8 +247,9 @@ int main(void)
 	test_shrink_across_sites();
 	test_fixed_onto_other();
 	test_failures();
-	test_untracked(grow, shrink);
+	test_preexisting(grow, shrink);
 	snap_take(&snap, getpid());
+	t_check_maps("end.maps", getpid());
 	t_consistent("consistent", &snap);
 	t_times("times", &snap);
 	return t_exit_status();

@@ -52,6 +52,7 @@ int main(void)
 	if (p == MAP_FAILED)
 		t_fatal("map", "sitetest_map failed");
 	snap_take(&snap, getpid());
+	t_check_maps("shlib_map.maps", getpid());
 	site = snap_site(&snap, site_id_at(&snap, p));
 	t_site("site", site, &(struct site_expect){
 		"private", 1, 0, LEN, 0, 1, LEN, LEN });

@@ -6,6 +6,11 @@
  * that called mmap, frame 2 in main), the procs and threads lines, and that
  * the sites add up to the procs line.
  *
+ * The reset seeds the process: right after it, its sites are the
+ * preexisting ones (no frames, no maps, one per kind) whose regions are
+ * its anonymous mappings but [stack]; A and B leave them as they were, so
+ * the procs line is that baseline plus what A and B did.
+ *
  * usage: acct_sites   (root, anonstat loaded)
  */
 #include <inttypes.h>
@@ -22,7 +27,7 @@
 #define LEN_B	(5 * PAGE_SZ)
 #define K_B	1
 
-static struct as_snap snap;
+static struct as_snap snap, base;
 
 /* site A: n maps of len bytes, mmap called here directly */
 SITE_FN void site_a_map(void **p, int n, size_t len)
@@ -85,6 +90,8 @@ int main(void)
 
 	t_init("acct_sites");
 	ctl_isolate(ISOLATE_SELF);
+	snap_take(&base, getpid());
+	t_seeded("seeded", &base, "preexisting");
 	site_a_map(a, N_A, LEN_A);
 	site_b_map(b, N_B, LEN_B);
 	for (i = 0; i < K_A; i++)
@@ -93,6 +100,7 @@ int main(void)
 		unmap(b[i], LEN_B);
 
 	snap_take(&snap, getpid());
+	t_check_maps("sites.maps", getpid());
 	sa = one_site("a_one_site", a + K_A, N_A - K_A);
 	sb = one_site("b_one_site", b + K_B, N_B - K_B);
 	t_expect(sa && sb && sa != sb, "two_sites", "sites A and B are one");
@@ -114,14 +122,19 @@ int main(void)
 		 site_str(sa));
 
 	/* after the reset only A and B created regions in this process */
-	t_expect(snap.nsites == 2, "only_two_sites", "%d sites", snap.nsites);
+	t_expect(snap_origin_sites(&snap, "call") == 2 &&
+		 snap.nsites == base.nsites + 2, "only_two_sites",
+		 "%d sites, %d of origin call; %d after the reset", snap.nsites,
+		 snap_origin_sites(&snap, "call"), base.nsites);
+	t_seeded_unchanged("seeded_unchanged", &base, &snap);
 	t_proc("procs", &snap, &(struct site_expect){
 		.maps = N_A + N_B, .unmaps = K_A + K_B,
 		.bytes_mapped = N_A * LEN_A + N_B * LEN_B,
 		.bytes_unmapped = K_A * LEN_A + K_B * LEN_B,
-		.live_regions = N_A - K_A + N_B - K_B,
-		.live_bytes = (N_A - K_A) * LEN_A + (N_B - K_B) * LEN_B,
-		.peak_bytes = N_A * LEN_A + N_B * LEN_B });
+		.live_regions = N_A - K_A + N_B - K_B + base.proc.c.live_regions,
+		.live_bytes = (N_A - K_A) * LEN_A + (N_B - K_B) * LEN_B +
+			base.proc.c.live_bytes,
+		.peak_bytes = N_A * LEN_A + N_B * LEN_B + base.proc.c.live_bytes });
 	t_expect(snap.has_proc && !strcmp(snap.proc.state, "live") &&
 		 !strcmp(snap.proc.comm, "acct_sites"), "procs_comm_state",
 		 "comm '%s' state '%s'", snap.proc.comm, snap.proc.state);

@@ -4,7 +4,11 @@
  *
  * NTHREADS threads name themselves with pthread_setname_np (names with a
  * space and a backslash, which the file escapes), then thread i maps i + 1
- * one-page regions and unmaps i of them.  While they are all still alive
+ * one-page regions and unmaps i of them, all maps before any unmap (a
+ * barrier between the two): each munmap is accounted when its thread
+ * returns to user space, and a page another thread's mmap got back in the
+ * meantime would count its release on that thread (module/DESIGN.md,
+ * RELIABILITY.md "Known limits").  While they are all still alive
  * the threads file must show each tid with its escaped name and exactly
  * its own maps, unmaps and bytes.
  *
@@ -33,7 +37,7 @@ struct worker {
 };
 
 static struct worker workers[NTHREADS];
-static pthread_barrier_t mapped, checked;
+static pthread_barrier_t all_mapped, mapped, checked;
 static struct as_snap snap;
 
 /* maps idx + 1 pages one by one, unmaps idx of them; no helper output */
@@ -52,6 +56,7 @@ static void *worker_main(void *arg)
 		if (p[i] == MAP_FAILED)
 			w->error = 1;
 	}
+	pthread_barrier_wait(&all_mapped);
 	for (i = 0; i < w->idx; i++)
 		if (p[i] != MAP_FAILED && munmap(p[i], P))
 			w->error = 1;
@@ -87,6 +92,7 @@ int main(void)
 
 	t_init("acct_threads");
 	ctl_isolate(ISOLATE_SELF);
+	pthread_barrier_init(&all_mapped, NULL, NTHREADS);
 	pthread_barrier_init(&mapped, NULL, NTHREADS + 1);
 	pthread_barrier_init(&checked, NULL, NTHREADS + 1);
 	for (i = 0; i < NTHREADS; i++) {
@@ -96,6 +102,7 @@ int main(void)
 	}
 	pthread_barrier_wait(&mapped);
 	snap_take(&snap, getpid());
+	t_check_maps("mapped.maps", getpid());
 	for (i = 0; i < NTHREADS; i++)
 		check_worker(&workers[i]);
 	t_consistent("consistent", &snap);

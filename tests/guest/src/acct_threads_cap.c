@@ -120,14 +120,18 @@ int main(void)
 	};
 	pthread_attr_t attr;
 	struct sums s;
-	size_t i;
+	size_t i, stack;
 	bool same;
 
 	t_init("acct_threads_cap");
 	ctl_isolate(ISOLATE_SELF);
 	unmap(map_anon(P, MAP_PRIVATE), P);	/* the main thread's record */
-	if (pthread_attr_init(&attr) || pthread_attr_setstacksize(&attr, 64 << 10))
-		t_fatal("attr", "pthread_attr_setstacksize failed");
+	/* 64 KiB stacks, or the smallest there is (128 KiB on aarch64) */
+	stack = 64 << 10;
+	if (sysconf(_SC_THREAD_STACK_MIN) > (long)stack)
+		stack = (size_t)sysconf(_SC_THREAD_STACK_MIN);
+	if (pthread_attr_init(&attr) || pthread_attr_setstacksize(&attr, stack))
+		t_fatal("attr", "pthread_attr_setstacksize(%zu) failed", stack);
 	status_read(&st0);
 	for (i = 0; i < NWORKERS; i++) {
 		pthread_t th;
@@ -156,6 +160,8 @@ int main(void)
 	for (i = 0; i < ARRAY_SIZE(drops); i++)
 		same &= status_num(&st1, drops[i]) == 0;
 	t_expect(same, "no_drop", "a drop counter is not 0");
+	/* the workers are joined */
+	t_check_maps("joined.maps", getpid());
 
 	threads_sums(getpid(), &s);
 	read_file("procs");

@@ -5,7 +5,9 @@
  * Every command is accepted (with and without a trailing newline) and
  * shows in status: enable, disable, pid lists and all, comm NAME (escaped)
  * and all, depth 1..16, the caps at both ends of their ranges; reset
- * empties the tables and zeroes the counters.  Bad input fails with EINVAL
+ * empties the tables, zeroes the counters and seeds again the processes
+ * the filters want (with a pid filter: this one, its anonymous mappings
+ * as regions of its preexisting sites, nothing else).  Bad input fails with EINVAL
  * and leaves every setting as it was: unknown words, empty writes, a lone
  * newline, extra words, missing arguments, negative, malformed and
  * overflowing numbers (also ones that would wrap to a valid value), depth
@@ -169,24 +171,25 @@ static void test_accepts(void)
 	}
 }
 
+static struct as_snap snap;
+
 static void test_reset(void)
 {
 	static const char *const zero[] = {
-		"processes", "processes_exited", "threads", "sites", "regions",
-		"untracked munmap", "untracked mmap_fixed", "untracked mremap",
-		"untracked brk", "untracked unclassified", "drop regions_cap",
+		"processes_exited", "threads", "drop regions_cap",
 		"drop sites_cap", "drop nomem", "drop stale", "threads_other",
 	};
 	size_t i;
 
 	ctl_must("pid %d", (int)getpid());
-	/* something to drop: this process's region, a release not tracked */
+	/* something to drop: this process's region, and its release */
 	unmap(map_anon(PAGE_SZ, MAP_PRIVATE), PAGE_SZ);
 	if (ctl("reset")) {
 		t_fail("reset", "'reset' refused");
 		return;
 	}
 	status_read(&st);
+	snap_take(&snap, getpid());
 	for (i = 0; i < ARRAY_SIZE(zero); i++) {
 		if (status_num(&st, zero[i])) {
 			t_fail("reset", "status %s is %s after reset", zero[i],
@@ -195,6 +198,17 @@ static void test_reset(void)
 		}
 	}
 	t_ok("reset");
+	/* the one process the filter wants, seeded */
+	t_expect(status_num(&st, "processes") == 1 &&
+		 status_num(&st, "sites") == (uint64_t)snap.nsites &&
+		 status_num(&st, "regions") == (uint64_t)snap.nregions &&
+		 snap.nsites > 0, "reset_seeds",
+		 "status processes %s sites %s regions %s; this process has %d "
+		 "sites and %d regions", status_get(&st, "processes"),
+		 status_get(&st, "sites"), status_get(&st, "regions"),
+		 snap.nsites, snap.nregions);
+	t_seeded("reset_seeded", &snap, "preexisting");
+	t_eq("reset_no_threads", (uint64_t)snap.nthreads, 0);
 }
 
 static void test_reject(int idx, const struct reject *r)

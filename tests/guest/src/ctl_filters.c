@@ -3,11 +3,13 @@
  * ctl_filters.c - what the settings do.
  *
  * - `pid` and `comm` filters decide which processes get new regions: a
- *   filter that excludes this process leaves its maps untracked, one that
- *   names it (alone or in a list) tracks them;
+ *   filter that excludes this process makes no region of its maps, one
+ *   that names it (alone or in a list) does;
  * - releases of tracked regions are followed whatever the filters say;
  * - `disable` keeps the tables as they were (a munmap and an mmap change
- *   nothing); `enable` after it drops everything;
+ *   nothing); `enable` after it drops everything and seeds again the one
+ *   process the pid filter wants: this one, its anonymous mappings (the
+ *   map made while disabled too) as regions of its preexisting sites;
  * - `depth N`: a site created under depth N has exactly N frames (the call
  *   stack is deeper), each list a prefix of the depth-16 one.
  *
@@ -90,13 +92,20 @@ static void test_disable(void)
 	t_same_state("disabled_tables_kept", &before, &snap, true);
 	ctl_must("enable");
 	status_read(&st);
+	snap_take(&snap, getpid());
 	t_expect(status_num(&st, "enabled") == 1 &&
-		 status_num(&st, "processes") == 0 &&
-		 status_num(&st, "sites") == 0 &&
-		 status_num(&st, "regions") == 0, "enable_drops_all",
-		 "after enable: enabled %s processes %s sites %s regions %s",
+		 status_num(&st, "processes") == 1 &&
+		 status_num(&st, "processes_exited") == 0 &&
+		 status_num(&st, "threads") == 0 &&
+		 status_num(&st, "sites") == (uint64_t)snap.nsites &&
+		 status_num(&st, "regions") == (uint64_t)snap.nregions &&
+		 snap.nsites > 0, "enable_drops_all",
+		 "after enable: enabled %s processes %s sites %s regions %s; "
+		 "this process has %d sites and %d regions",
 		 status_get(&st, "enabled"), status_get(&st, "processes"),
-		 status_get(&st, "sites"), status_get(&st, "regions"));
+		 status_get(&st, "sites"), status_get(&st, "regions"),
+		 snap.nsites, snap.nregions);
+	t_seeded("enable_seeded", &snap, "preexisting");
 }
 
 SITE_FN void *map_for_depth(void)

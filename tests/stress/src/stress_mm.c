@@ -17,7 +17,9 @@
  * exactly the shadow models, that each (call site, kind) of the model is
  * one module site whose live bytes and regions are the model's, that the
  * records follow the format's rules, and that every region lies inside
- * anonymous mappings of /proc/self/maps.
+ * anonymous mappings of /proc/self/maps; then the oracle of issue 13
+ * (lib/oracle.c): the regions are the anonymous VMAs, in the windows
+ * (stress_mm.maps_windows) and over the whole process (stress_mm.maps).
  * --make-it-fail sets /proc/self/make-it-fail (failslab's task filter)
  * before the threads start.
  */
@@ -406,6 +408,20 @@ static void verify(int nthreads)
 			bad++;
 	t_expect(!bad, "stress_mm.regions_in_anon_maps",
 		 "%d regions not inside anonymous mappings", bad);
+
+	/* the oracle of issue 13: in the threads' windows, then everywhere */
+	for (i = 0, bad = 0; i < nthreads && !bad; i++) {
+		char why[512];
+
+		if (!as_maps_match_in(getpid(), workers[i].base, workers[i].base +
+				      WINDOW_PAGES * PAGE_SZ, why, sizeof(why))) {
+			t_fail("stress_mm.maps_windows", "window %d: %s", i, why);
+			bad = 1;
+		}
+	}
+	if (!bad)
+		t_ok("stress_mm.maps_windows");
+	t_check_maps("stress_mm.maps", getpid());
 }
 
 int main(int argc, char **argv)
