@@ -21,6 +21,8 @@
 ANONSTAT_CACHE=${ANONSTAT_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/anonstat}
 VM_SERIES_ALL="5.10 6.1 6.12 7.2"
 VM_SERIES_DEBUG="6.1-debug"
+# Debian's PREEMPT_RT kernel of 6.1, where the module must refuse to load
+VM_SERIES_RT="6.1-rt"
 # Guest architecture (tests/vm/run --arch): amd64, or arm64 for the series
 # in VM_SERIES_ARM64.  arm64 kernels are Debian's, and the module is
 # cross-built on the host with gcc-aarch64-linux-gnu (bookworm's gcc-12,
@@ -45,7 +47,7 @@ vm_series_suites() {
 	6.1) echo "bookworm bookworm-security" ;;
 	6.12) echo "bookworm-backports bookworm-security" ;;
 	7.2) echo "sid" ;;
-	6.1-debug) echo "bookworm bookworm-security" ;;
+	6.1-debug | 6.1-rt) echo "bookworm bookworm-security" ;;
 	*) return 1 ;;
 	esac
 }
@@ -58,7 +60,7 @@ vm_series_builder() {
 	fi
 	case "$1" in
 	5.10) echo bullseye ;;
-	6.1 | 6.12) echo host ;;
+	6.1 | 6.12 | 6.1-rt) echo host ;;
 	7.2) echo sid ;;
 	6.1-debug) echo debug ;;
 	*) return 1 ;;
@@ -77,7 +79,7 @@ vm_check_series() {
 	*) vm_die "unknown architecture '$VM_ARCH' (known: amd64 arm64)" ;;
 	esac
 	vm_series_suites "$1" >/dev/null ||
-		vm_die "unknown kernel series '$1' (known: $VM_SERIES_ALL $VM_SERIES_DEBUG)"
+		vm_die "unknown kernel series '$1' (known: $VM_SERIES_ALL $VM_SERIES_DEBUG $VM_SERIES_RT)"
 }
 
 # The Debian mirrors are taken from the host's apt sources at run time, so
@@ -108,10 +110,12 @@ vm_sources_lines() {
 # The private apt root of a series for VM_ARCH.  An arm64 root also knows
 # amd64 packages: the host runs the kbuild tools.
 vm_apt_root() {
+	local series=${1%-debug}
+	series=${series%-rt}
 	if [ "$VM_ARCH" = arm64 ]; then
-		echo "$ANONSTAT_CACHE/apt/${1%-debug}-arm64"
+		echo "$ANONSTAT_CACHE/apt/$series-arm64"
 	else
-		echo "$ANONSTAT_CACHE/apt/${1%-debug}"
+		echo "$ANONSTAT_CACHE/apt/$series"
 	fi
 }
 
@@ -142,6 +146,7 @@ vm_apt() {
 # Make (or refresh, once a day) the private apt root of a series.
 vm_apt_update() {
 	local series=${1%-debug} root stamp
+	series=${series%-rt}
 	root=$(vm_apt_root "$1")
 	stamp=$root/updated
 	if [ -f "$stamp" ] && [ -z "${ANONSTAT_REFRESH:-}" ] &&
@@ -161,10 +166,12 @@ vm_apt_update() {
 	touch "$stamp"
 }
 
-# Newest kernel ABI of a series for VM_ARCH, e.g. 6.1.0-56-amd64
+# Newest kernel ABI of a series for VM_ARCH, e.g. 6.1.0-56-amd64 (for
+# SERIES-rt, Debian's PREEMPT_RT flavour: 6.1.0-56-rt-amd64)
 vm_resolve_release() {
-	local series=$1 re
-	re="^linux-headers-${series//./\\.}\\.[0-9]+(-[0-9]+|\\+deb[0-9]+)-$VM_ARCH\$"
+	local series=${1%-rt} flavour=$VM_ARCH re
+	[ "$series" = "$1" ] || flavour=rt-$VM_ARCH
+	re="^linux-headers-${series//./\\.}\\.[0-9]+(-[0-9]+|\\+deb[0-9]+)-$flavour\$"
 	vm_apt "$series" apt-cache pkgnames linux-headers- | grep -E "$re" |
 		sed 's/^linux-headers-//' | sort -V | tail -n1
 }
