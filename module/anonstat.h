@@ -383,6 +383,8 @@ struct anonstat_site *anonstat_acct_site(struct anonstat_acct *a,
 					 unsigned int kind);
 void anonstat_release_range(struct anonstat_acct *a, unsigned long start,
 			    unsigned long end);
+void anonstat_new_region(struct anonstat_acct *a, struct anonstat_site *site,
+			 unsigned long start, unsigned long end);
 void anonstat_reconcile(struct anonstat_acct *a, unsigned long start,
 			unsigned long end, bool fill);
 void anonstat_seed(struct anonstat_acct *a, unsigned int origin,

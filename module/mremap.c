@@ -109,21 +109,6 @@ static void restore_all(struct anonstat_proc *proc, struct anonstat_pieces *p)
 	anonstat_pieces_init(p);
 }
 
-/* A new region [start, end) of @site made by this call, counted as a map. */
-static void map_copy(struct anonstat_acct *a, struct anonstat_site *site,
-		     unsigned long start, unsigned long end)
-{
-	struct anonstat_region *copy = anonstat_region_alloc();
-
-	if (!copy)
-		return;
-	copy->start = start;
-	copy->end = end;
-	copy->site = site;
-	anonstat_insert_region(a->proc, copy);
-	anonstat_account_map(a, site, end - start);
-}
-
 /*
  * Move the source pieces @src of [addr, addr + old_len) to @base, release
  * what lies past new_len.  Returns the site of the piece that ended at the
@@ -263,8 +248,9 @@ void anonstat_track_mremap(struct anonstat_acct *a,
 		struct anonstat_region *r;
 
 		for (r = src.first; r; r = r->next)
-			map_copy(a, r->site, base + (r->start - c.addr),
-				 base + (r->end - c.addr));
+			anonstat_new_region(a, r->site,
+					    base + (r->start - c.addr),
+					    base + (r->end - c.addr));
 		restore_all(a->proc, &src);
 	} else {
 		grow_site = move_pieces(a, &src, &c, base);

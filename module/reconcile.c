@@ -122,16 +122,12 @@ void anonstat_release_range(struct anonstat_acct *a, unsigned long start,
 	anonstat_release_pieces(a, &pieces);
 }
 
-/* A new region [start, end) of @kind for this accounting's site. */
-static void fill_range(struct anonstat_acct *a, unsigned long start,
-		       unsigned long end, unsigned int kind)
+/* A new region [start, end) of @site, made by this accounting. */
+void anonstat_new_region(struct anonstat_acct *a, struct anonstat_site *site,
+			 unsigned long start, unsigned long end)
 {
-	struct anonstat_site *site = anonstat_acct_site(a, kind);
-	struct anonstat_region *r;
+	struct anonstat_region *r = anonstat_region_get(a->proc);
 
-	if (!site)
-		return;
-	r = anonstat_region_get(a->proc);
 	if (!r)
 		return;
 	r->start = start;
@@ -139,6 +135,16 @@ static void fill_range(struct anonstat_acct *a, unsigned long start,
 	r->site = site;
 	anonstat_insert_region(a->proc, r);
 	anonstat_account_map(a, site, end - start);
+}
+
+/* A new region [start, end) of @kind for this accounting's site. */
+static void fill_range(struct anonstat_acct *a, unsigned long start,
+		       unsigned long end, unsigned int kind)
+{
+	struct anonstat_site *site = anonstat_acct_site(a, kind);
+
+	if (site)
+		anonstat_new_region(a, site, start, end);
 }
 
 /* Give the parts of [start, end) that no region holds to new regions. */
