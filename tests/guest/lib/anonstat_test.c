@@ -637,6 +637,24 @@ const struct as_site *snap_site_at(const struct as_snap *s, const void *addr)
 	return r ? snap_site(s, r->site) : NULL;
 }
 
+/*
+ * The preexisting private site that holds @addr in @s (a range mapped
+ * before the test's reset), or NULL after a FAIL line for @check.
+ */
+const struct as_site *t_preexisting_site_at(const char *check,
+					    const struct as_snap *s,
+					    const void *addr)
+{
+	const struct as_site *seeded = snap_site_at(s, addr);
+
+	if (!t_expect(seeded && !strcmp(seeded->origin, "preexisting") &&
+		      !strcmp(seeded->kind, "private"), check,
+		      "the range mapped before the reset is not in a "
+		      "preexisting private site: %s", site_str(seeded)))
+		return NULL;
+	return seeded;
+}
+
 uint64_t site_id_at(const struct as_snap *s, const void *addr)
 {
 	const struct as_region *r = snap_region_at(s, ptr_u64(addr));

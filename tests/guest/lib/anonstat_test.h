@@ -148,6 +148,9 @@ void snap_take(struct as_snap *s, pid_t pid);
 const struct as_site *snap_site(const struct as_snap *s, uint64_t id);
 const struct as_region *snap_region_at(const struct as_snap *s, uint64_t addr);
 const struct as_site *snap_site_at(const struct as_snap *s, const void *addr);
+const struct as_site *t_preexisting_site_at(const char *check,
+					    const struct as_snap *s,
+					    const void *addr);
 /* The site of the region at addr; fatal if no region holds addr. */
 uint64_t site_id_at(const struct as_snap *s, const void *addr);
 const struct as_thread *snap_thread(const struct as_snap *s, pid_t tid);

@@ -106,11 +106,8 @@ static void test_preexisting(char *old)
 	const struct as_site *seeded;
 
 	snap_take(&before, getpid());
-	seeded = snap_site_at(&before, old);
-	if (!t_expect(seeded && !strcmp(seeded->origin, "preexisting") &&
-		      !strcmp(seeded->kind, "private"), "preexisting_site",
-		      "the range mapped before the reset is not in a "
-		      "preexisting private site: %s", site_str(seeded)))
+	seeded = t_preexisting_site_at("preexisting_site", &before, old);
+	if (!seeded)
 		return;
 	unmap(old, 3 * P);
 	snap_take(&snap, getpid());
