@@ -17,6 +17,7 @@
 #   build/REL/             module build directory and anonstat.ko
 #   apt/SERIES-arm64/      private apt root of an arm64 series (arm64 + amd64)
 #   arm64/busybox          busybox-static:arm64 for the arm64 guests
+#   ccache/                ccache's directory for the debug kernel's builds
 
 ANONSTAT_CACHE=${ANONSTAT_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/anonstat}
 VM_SERIES_ALL="5.10 6.1 6.12 7.2"
@@ -403,7 +404,12 @@ vm_prepare_debug() {
 				vm_die "debug kernel: $opt did not stick" ;;
 			esac
 		done <"$here/debug.config"
-		(cd "$src" && make -j"$(nproc)" bzImage && make modules_prepare) \
+		# through ccache (in the debug-kernel group): the clean-chroot
+		# test (tests/host/fresh.sh) builds this kernel again, at the same
+		# path with the same compiler, from the same cache directory
+		(cd "$src" && export PATH="/usr/lib/ccache:$PATH" \
+			CCACHE_DIR="$ANONSTAT_CACHE/ccache" &&
+			make -j"$(nproc)" bzImage && make modules_prepare) \
 			>"$dir/build.log" 2>&1 || { tail -40 "$dir/build.log" >&2; vm_die "debug kernel build failed"; }
 		(cd "$src" && make -s kernelrelease) >"$dir/release"
 		vm_log "debug kernel $(cat "$dir/release") built in $((SECONDS - t0)) s"
