@@ -60,6 +60,13 @@
 
 #define ANONSTAT_VERSION "0.1.0"
 
+/* Is [addr, addr + len) a page-aligned, non-empty range of user space? */
+static inline bool anonstat_user_range_ok(unsigned long addr, unsigned long len)
+{
+	return !(addr & ~PAGE_MASK) && len && len <= TASK_SIZE_MAX &&
+	       addr <= TASK_SIZE_MAX - len;
+}
+
 /* Allocations in probe context: never sleep, never warn, never dip into reserves. */
 #define ANONSTAT_GFP (GFP_NOWAIT | __GFP_NOWARN | __GFP_NOMEMALLOC)
 
@@ -275,13 +282,10 @@ struct anonstat_region *anonstat_region_first(struct anonstat_proc *proc,
 					      unsigned long addr);
 struct anonstat_region *anonstat_region_next(struct anonstat_region *r);
 void anonstat_regions_detach(struct anonstat_proc *proc, unsigned long start,
-			     unsigned long end, struct anonstat_pieces *pieces,
-			     unsigned long *gaps, unsigned int max_gaps,
-			     unsigned int *nr_gaps);
+			     unsigned long end, struct anonstat_pieces *pieces);
 void anonstat_regions_free_all(struct anonstat_proc *proc);
 void anonstat_pieces_init(struct anonstat_pieces *p);
 void anonstat_pieces_add(struct anonstat_pieces *p, struct anonstat_region *r);
-void anonstat_pieces_free(struct anonstat_pieces *p);	/* no lock needed */
 void anonstat_pieces_put(struct anonstat_proc *proc, struct anonstat_pieces *p);
 
 /* site.c (caller holds proc->lock) */

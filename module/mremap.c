@@ -52,8 +52,7 @@ static bool mremap_args_ok(struct mremap_args *c)
 	    c->addr > TASK_SIZE_MAX - c->old_len)
 		return false;
 	if ((c->flags & MREMAP_FIXED) &&
-	    ((c->new_addr & ~PAGE_MASK) || c->new_len > TASK_SIZE_MAX ||
-	     c->new_addr > TASK_SIZE_MAX - c->new_len))
+	    !anonstat_user_range_ok(c->new_addr, c->new_len))
 		return false;
 	return true;
 }
@@ -180,7 +179,6 @@ static void detach_moved(struct anonstat_acct *a, const struct mremap_args *c,
 			 unsigned long base, struct anonstat_pieces *src)
 {
 	unsigned long from = c->addr, addr = c->addr, end = c->addr + c->old_len;
-	unsigned int nr_gaps;
 
 	if (base == c->addr)
 		addr = min(end, base + c->new_len);
@@ -191,13 +189,12 @@ static void detach_moved(struct anonstat_acct *a, const struct mremap_args *c,
 			break;
 		if (anonstat_vma_kind(a->mm, vma) >= 0) {
 			anonstat_regions_detach(a->proc, from,
-						max(addr, vma->vm_start), src,
-						NULL, 0, &nr_gaps);
+						max(addr, vma->vm_start), src);
 			from = min(vma->vm_end, end);
 		}
 		addr = vma->vm_end;
 	}
-	anonstat_regions_detach(a->proc, from, end, src, NULL, 0, &nr_gaps);
+	anonstat_regions_detach(a->proc, from, end, src);
 }
 
 void anonstat_track_mremap(struct anonstat_acct *a,
@@ -211,7 +208,6 @@ void anonstat_track_mremap(struct anonstat_acct *a,
 	unsigned long base = (unsigned long)ret;
 	struct anonstat_site *grow_site;
 	struct anonstat_pieces src;
-	unsigned int nr_gaps;
 
 	if (!mremap_args_ok(&c))
 		return;
@@ -238,8 +234,7 @@ void anonstat_track_mremap(struct anonstat_acct *a,
 
 	anonstat_pieces_init(&src);
 	if (c.flags & MREMAP_DONTUNMAP)
-		anonstat_regions_detach(a->proc, c.addr, c.addr + c.old_len,
-					&src, NULL, 0, &nr_gaps);
+		anonstat_regions_detach(a->proc, c.addr, c.addr + c.old_len, &src);
 	else
 		detach_moved(a, &c, base, &src);
 	/* what the target held went away (source pieces are out of the tree) */

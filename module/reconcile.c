@@ -113,12 +113,11 @@ void anonstat_release_range(struct anonstat_acct *a, unsigned long start,
 			    unsigned long end)
 {
 	struct anonstat_pieces pieces;
-	unsigned int nr_gaps;
 
 	if (start >= end)
 		return;
 	anonstat_pieces_init(&pieces);
-	anonstat_regions_detach(a->proc, start, end, &pieces, NULL, 0, &nr_gaps);
+	anonstat_regions_detach(a->proc, start, end, &pieces);
 	anonstat_release_pieces(a, &pieces);
 }
 

@@ -184,17 +184,6 @@ void anonstat_pieces_add(struct anonstat_pieces *p, struct anonstat_region *r)
 	p->tail = &r->next;
 }
 
-void anonstat_pieces_free(struct anonstat_pieces *p)
-{
-	struct anonstat_region *r, *next;
-
-	for (r = p->first; r; r = next) {
-		next = r->next;
-		anonstat_region_free(r);
-	}
-	anonstat_pieces_init(p);
-}
-
 void anonstat_pieces_put(struct anonstat_proc *proc, struct anonstat_pieces *p)
 {
 	struct anonstat_region *r, *next;
@@ -226,25 +215,17 @@ static struct anonstat_region *region_cut(struct anonstat_proc *proc,
  * Take [start, end) out of @proc's regions and append what was there to
  * @pieces, in address order: whole regions as they are, parts of regions
  * that straddle an end as new objects (the region in the tree keeps the
- * rest, and the piece is marked CUT_LEFT/CUT_RIGHT).  The holes in between
- * are stored as (start, end) pairs in @gaps, up to @max_gaps of them;
- * *@nr_gaps counts them all.  When there are more, the last pair is
- * widened to end where the last hole ends: it then also covers the regions
- * between those holes, which the caller finds in @pieces.
+ * rest, and the piece is marked CUT_LEFT/CUT_RIGHT).
  *
  * Bytes that cannot be cut out because an allocation failed end up neither
  * in the tree nor in @pieces; anonstat_account_lost() takes them off their
  * site's live count.
  */
 void anonstat_regions_detach(struct anonstat_proc *proc, unsigned long start,
-			     unsigned long end, struct anonstat_pieces *pieces,
-			     unsigned long *gaps, unsigned int max_gaps,
-			     unsigned int *nr_gaps)
+			     unsigned long end, struct anonstat_pieces *pieces)
 {
 	struct anonstat_region *r = anonstat_region_first(proc, start), *next;
-	unsigned long cursor = start;
 
-	*nr_gaps = 0;
 	if (start >= end)
 		return;
 	for (; r && r->start < end; r = next) {
@@ -254,17 +235,6 @@ void anonstat_regions_detach(struct anonstat_proc *proc, unsigned long start,
 
 		/* regions are disjoint: none after one that reaches @end matters */
 		next = r->end < end ? anonstat_region_next(r) : NULL;
-		if (cut_start > cursor) {
-			if (*nr_gaps < max_gaps) {
-				gaps[2 * *nr_gaps] = cursor;
-				gaps[2 * *nr_gaps + 1] = cut_start;
-			} else if (max_gaps) {
-				gaps[2 * max_gaps - 1] = cut_start;
-			}
-			(*nr_gaps)++;
-		}
-		cursor = cut_end;
-
 		if (r->start >= start && r->end <= end) {
 			/* the whole region */
 			rb_erase(&r->node, &proc->regions);
@@ -305,15 +275,6 @@ void anonstat_regions_detach(struct anonstat_proc *proc, unsigned long start,
 			anonstat_pieces_add(pieces, piece);
 		else
 			anonstat_account_lost(proc, r->site, cut_end - cut_start);
-	}
-	if (cursor < end) {
-		if (*nr_gaps < max_gaps) {
-			gaps[2 * *nr_gaps] = cursor;
-			gaps[2 * *nr_gaps + 1] = end;
-		} else if (max_gaps) {
-			gaps[2 * max_gaps - 1] = end;
-		}
-		(*nr_gaps)++;
 	}
 }
 

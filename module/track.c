@@ -245,10 +245,9 @@ static void drop_stale(struct anonstat_proc *proc, unsigned long start,
 {
 	struct anonstat_pieces pieces;
 	struct anonstat_region *r;
-	unsigned int nr_gaps;
 
 	anonstat_pieces_init(&pieces);
-	anonstat_regions_detach(proc, start, end, &pieces, NULL, 0, &nr_gaps);
+	anonstat_regions_detach(proc, start, end, &pieces);
 	for (r = pieces.first; r; r = r->next) {
 		anonstat_account_lost(proc, r->site, r->end - r->start);
 		if (anonstat_piece_is_whole(r))
@@ -268,13 +267,6 @@ void anonstat_insert_region(struct anonstat_proc *proc, struct anonstat_region *
 }
 
 /* ---- the system calls ---- */
-
-/* Is [addr, addr + len) a page-aligned range of user space? */
-static bool user_range_ok(unsigned long addr, unsigned long len)
-{
-	return !(addr & ~PAGE_MASK) && len && len <= TASK_SIZE_MAX &&
-	       addr <= TASK_SIZE_MAX - len;
-}
 
 /* The length mmap asked for, rounded as the kernel rounds it; 0 if none. */
 static unsigned long mmap_asked_length(unsigned long flags, unsigned long len)
@@ -351,7 +343,7 @@ static void track_mmap(struct anonstat_acct *a, const struct anonstat_call *c,
 		/* a MAP_FIXED call can fail after the kernel unmapped the range */
 		len = mmap_asked_length(flags, c->args[1]);
 		if ((flags & MAP_FIXED) && !(flags & MAP_FIXED_NOREPLACE) &&
-		    user_range_ok(addr, len))
+		    anonstat_user_range_ok(addr, len))
 			anonstat_reconcile(a, addr, addr + len, false);
 		return;
 	}
@@ -364,7 +356,7 @@ static void track_munmap(struct anonstat_acct *a, const struct anonstat_call *c)
 {
 	unsigned long addr = c->args[0], len = PAGE_ALIGN(c->args[1]);
 
-	if (user_range_ok(addr, len))
+	if (anonstat_user_range_ok(addr, len))
 		anonstat_reconcile(a, addr, addr + len, false);
 }
 
