@@ -11,7 +11,9 @@
  *   probes.c    the probes on the mm paths (ftrace callbacks, kprobes)
  *   call.c      a system call's record, from its entry to its return to
  *               user space, where it is accounted (task_work)
- *   callsite.c  capture of the user call stack at a system call
+ *   callsite.c  the walk of the user call stack at a system call
+ *   unwind.c    the unwind tables of the ELF files user code runs from
+ *   cfi.c       DWARF call frame information compiled to unwind rows
  *   arch.h      what differs between x86-64 and arm64 (registers, calls)
  *   track.c     what each event does to the tables (the accounting rules)
  *   reconcile.c which VMAs are anonymous; making a range's regions equal
@@ -54,6 +56,7 @@
 #include <linux/rbtree.h>
 #include <linux/rcupdate.h>
 #include <linux/sched.h>
+#include <linux/sizes.h>
 #include <linux/spinlock.h>
 #include <linux/timekeeping.h>
 #include <linux/types.h>
@@ -70,8 +73,16 @@ static inline bool anonstat_user_range_ok(unsigned long addr, unsigned long len)
 /* Allocations in probe context: never sleep, never warn, never dip into reserves. */
 #define ANONSTAT_GFP (GFP_NOWAIT | __GFP_NOWARN | __GFP_NOMEMALLOC)
 
-#define ANONSTAT_MAX_DEPTH		16
-#define ANONSTAT_DEFAULT_DEPTH		4
+#define ANONSTAT_MAX_DEPTH		32
+#define ANONSTAT_DEFAULT_DEPTH		16
+#define ANONSTAT_DEFAULT_MAX_UNWIND_MIB	64	/* the unwind tables' memory */
+#define ANONSTAT_LIMIT_MAX_UNWIND_MIB	4096
+#define ANONSTAT_UNWIND_SEGS		4	/* executable PT_LOADs followed per file */
+#define ANONSTAT_UNWIND_MAX_SECTION	SZ_64M	/* bytes read of one CFI section */
+#define ANONSTAT_UNWIND_MAX_ROWS	(4U << 20)	/* rows of one file's table */
+#define ANONSTAT_WALK_MAX_LOADS		8	/* tables built by one walk */
+#define ANONSTAT_WALK_MAX_FAULTS	8	/* stack pages faulted in by one walk */
+#define ANONSTAT_WALK_MAX_SPAN		SZ_8M	/* a frame's size, at most */
 #define ANONSTAT_DEFAULT_MAX_REGIONS	1000000
 #define ANONSTAT_LIMIT_MAX_REGIONS	16777216
 #define ANONSTAT_DEFAULT_MAX_SITES	100000
@@ -110,6 +121,17 @@ enum anonstat_drop_reason {
 	ANONSTAT_DROP_NOMEM,
 	ANONSTAT_DROP_STALE,
 	ANONSTAT_NR_DROPS
+};
+
+/* How a walk of a user call stack ended (status: walk). */
+enum anonstat_walk_end {
+	ANONSTAT_WALK_COMPLETE,		/* at the outermost frame */
+	ANONSTAT_WALK_NO_CFI,		/* code with neither CFI nor a frame pointer */
+	ANONSTAT_WALK_UNREADABLE,	/* a stack word could not be read */
+	ANONSTAT_WALK_DEPTH,		/* depth frames taken, more there */
+	ANONSTAT_WALK_BUDGET,		/* too many tables to build in one walk */
+	ANONSTAT_WALK_INVALID,		/* a return address outside code, a bad frame */
+	ANONSTAT_NR_WALK_ENDS
 };
 
 /* The user call stack of one system call. */
@@ -265,8 +287,23 @@ static inline void anonstat_drop(enum anonstat_drop_reason why, u64 n)
 	atomic64_add(n, &anonstat_drops[why]);
 }
 
-/* callsite.c */
-void anonstat_callsite_capture(struct anonstat_callsite *cs, unsigned int depth);
+/* callsite.c (process context) */
+int anonstat_callsite_capture(struct anonstat_callsite *cs, unsigned int depth);
+void anonstat_callsite_ip(struct anonstat_callsite *cs);
+void anonstat_walks_show(struct seq_file *m);
+void anonstat_walks_reset(void);
+
+/* unwind.c */
+struct anonstat_unwind_obj;
+struct anonstat_unwind_row;
+struct file;
+extern unsigned int anonstat_max_unwind_mib;
+struct anonstat_unwind_obj *anonstat_unwind_find(struct file *file);
+struct anonstat_unwind_obj *anonstat_unwind_load(struct file *file);
+const struct anonstat_unwind_row *
+anonstat_unwind_row(const struct anonstat_unwind_obj *obj, u64 off);
+void anonstat_unwind_show(struct seq_file *m);
+void anonstat_unwind_exit(void);
 
 /* region.c (caller holds proc->lock unless noted) */
 int anonstat_region_cache_init(void);
@@ -351,7 +388,7 @@ struct anonstat_acct {
 	u64 now;
 	unsigned int origin;		/* of the sites new regions go to */
 	bool want_new;			/* the filters want new regions */
-	bool have_cs;			/* cs taken (once, when a site needs it) */
+	bool have_cs;			/* cs taken (before proc->lock, see track.c) */
 	bool changed;			/* a region was made, moved or released */
 	struct anonstat_callsite cs;
 	/* when set, new regions go to this site, whatever their kind */

@@ -2,173 +2,354 @@
 /*
  * callsite.c - the user call stack of the current system call.
  *
- * Owns how a call site is captured, in probe context, from the user
- * registers saved at syscall entry (what they are, per architecture, is
- * arch.h's):
+ * Owns the walk from the user registers saved at syscall entry to the
+ * caller of main (or the thread's start): frame 0 is the user instruction
+ * pointer after the syscall instruction, frame k the return address of
+ * frame k - 1, exactly as the stack holds it (the numbers eu-stack and gdb
+ * print).  Each step looks up the row of the frame's pc in the unwind
+ * table of the file it runs from (unwind.c, compiled from the file's call
+ * frame information by cfi.c), and reads from the user stack what the row
+ * says: the return address and the caller's frame pointer, and for a
+ * signal frame the interrupted stack pointer.  Code without CFI (a JIT in
+ * anonymous memory, a file without .eh_frame, the vDSO) is stepped over by
+ * its frame pointer, if it has a plausible one; otherwise the walk ends
+ * there.
  *
- *   frame 0   the user instruction pointer after the syscall instruction
- *             (inside libc's mmap64, syscall(), ...)
- *   frame 1   the caller of that wrapper.  On x86-64: the first of the
- *             four words at the user stack pointer that looks like a
- *             return address.  On arm64: the link register, if it looks
- *             like one.  This is the frame bpftrace's ustack misses when
- *             user space has no frame pointers.
- *   frame 2+  the frame-pointer chain from the user's frame pointer (rbp,
- *             x29), each frame checked: above the previous one, 8-byte
- *             aligned, within 8 MiB of the stack pointer; the walk stops
- *             at the first frame that fails.  The first record of the
- *             chain is left out when it returns to frame 1 (the wrapper
- *             had a frame of its own); only one is: the walk reads at most
- *             one record more than it stores, whatever the stack holds.
+ * The walk runs at the task's return to user space (call.c), in process
+ * context, with the mmap lock held for reading (for find_vma()); it may
+ * drop and retake the lock, either to build a file's table (reading the
+ * file may sleep) or to fault in a stack page that is not present (user
+ * memory is read with copy_from_user_nofault() under the lock: a fault
+ * there would take the mmap lock again).  Then the step starts over from
+ * the same state: nothing is committed before a step's reads are done.
  *
- * "Looks like a return address" means: a user address whose preceding
- * bytes decode as a call instruction (arch.h).  That needs no VMA lookup
- * and no lock, and it is deterministic, so the same call path always gives
- * the same site.  User memory is read in one user access section for the
- * whole walk (user_access_begin() ... user_access_end(), with page faults
- * disabled): a page that is not present ends the walk instead of faulting.
- * Nothing inside the section may call a function (objtool checks it on
- * x86), so the helpers it uses are always inlined.
+ * What bounds it, whatever the process put in its stack and its files:
+ * at most @depth frames (ANONSTAT_MAX_DEPTH); per frame a find_vma(), a
+ * binary search of one table and at most three word reads, all of the
+ * task's own user memory (copy_from_user_nofault() checks each address);
+ * at most ANONSTAT_WALK_MAX_LOADS tables built and ANONSTAT_WALK_MAX_FAULTS
+ * pages faulted in per walk.  How each walk ended is counted (status).
  *
- * Locking: none; everything is on the stack of the caller.
+ * Locking: the caller holds mmap_read_lock(current->mm) and nothing else.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
-#include <linux/nospec.h>
+#include <linux/file.h>
+#include <linux/fs.h>
+#include <linux/mm.h>
+#include <linux/mmap_lock.h>
 #include <linux/ptrace.h>
 #include <linux/sched/task_stack.h>
-#include <linux/sizes.h>
+#include <linux/seq_file.h>
 #include <linux/uaccess.h>
 
 #include "anonstat.h"
 #include "arch.h"
+#include "cfi.h"
 
-#define SCAN_WORDS	4		/* words at sp searched for frame 1 */
-#define MAX_STACK_SPAN	SZ_8M		/* frame pointers beyond sp + this stop the walk */
+static const char *const walk_end_names[ANONSTAT_NR_WALK_ENDS] = {
+	[ANONSTAT_WALK_COMPLETE] = "complete",
+	[ANONSTAT_WALK_NO_CFI] = "no_cfi",
+	[ANONSTAT_WALK_UNREADABLE] = "unreadable",
+	[ANONSTAT_WALK_DEPTH] = "depth",
+	[ANONSTAT_WALK_BUDGET] = "budget",
+	[ANONSTAT_WALK_INVALID] = "invalid",
+};
 
-/*
- * Inside the open user access section: read the word at user address
- * @addr; false when the address is not user space or its page is not
- * there.  The address is checked as access_ok() would, and clamped, so that
- * a mispredicted check reads nothing of the kernel.
- */
-static __always_inline bool get_word(u64 *dst, unsigned long addr)
+static atomic64_t anonstat_walk_ends[ANONSTAT_NR_WALK_ENDS];
+static atomic64_t anonstat_frames_cfi = ATOMIC64_INIT(0);
+static atomic64_t anonstat_frames_fp = ATOMIC64_INIT(0);
+
+/* A step's outcome: a new frame, something to do without the lock, or an end. */
+enum step {
+	STEP_FRAME = -1,
+	STEP_LOAD = -2,		/* build the table of walk->load */
+	STEP_FAULT = -3,	/* fault in walk->fault */
+	/* >= 0: enum anonstat_walk_end */
+};
+
+struct walk {
+	/* the frame being unwound */
+	unsigned long pc;
+	unsigned long sp;
+	unsigned long fp;
+	unsigned long lr;
+	bool fp_known;
+	bool lr_known;		/* arm64: x30 still holds frame 0's return address */
+	bool exact;		/* pc is not a return address: look it up as is */
+	bool by_fp;		/* the last step used the frame pointer */
+	bool not_code;		/* the walk ended at a pc outside code */
+	/* what the last step needs done without the lock */
+	struct file *load;
+	unsigned long fault;
+	/* the file whose table could not be built, in this walk */
+	struct file *no_table;
+};
+
+/* The word at user address @addr; false (and walk->fault set) if its page is not there. */
+static bool read_word(struct walk *w, unsigned long addr, unsigned long *val)
 {
-	/* in a register: array_index_nospec() cannot compare with a 64-bit constant */
-	unsigned long end = TASK_SIZE_MAX - sizeof(u64) + 1;
-
-	OPTIMIZER_HIDE_VAR(end);
-	if (addr >= end)
-		return false;
-	addr = array_index_nospec(addr, end);
-	unsafe_get_user(*dst, (const u64 __user *)addr, fault);
-	return true;
-fault:
+	if (!copy_from_user_nofault(val, (const void __user *)addr, sizeof(*val)))
+		return true;
+	w->fault = addr;
 	return false;
 }
 
-/*
- * Inside the open user access section: do the bytes before @addr decode as
- * the end of a call instruction?
- */
-static __always_inline bool after_call_insn(unsigned long addr)
+/* The caller of a frame with no CFI, through its frame pointer. */
+static int step_by_fp(struct walk *w)
 {
-	u64 w;
+	unsigned long next_fp, ra;
 
-	if (addr < sizeof(w) || addr >= TASK_SIZE_MAX)
-		return false;
-	return get_word(&w, addr - sizeof(w)) && anonstat_is_call_end(w, addr);
+	if (!w->fp_known || w->fp < w->sp || (w->fp & 7) ||
+	    w->fp - w->sp > ANONSTAT_WALK_MAX_SPAN)
+		return ANONSTAT_WALK_NO_CFI;
+	if (!read_word(w, w->fp, &next_fp) ||
+	    !read_word(w, w->fp + sizeof(long), &ra))
+		return STEP_FAULT;
+	ra = anonstat_code_addr(ra);
+	if (!ra)
+		return ANONSTAT_WALK_COMPLETE;
+	w->pc = ra;
+	w->sp = w->fp + 2 * sizeof(long);
+	w->fp = next_fp;
+	w->lr_known = false;
+	w->exact = false;
+	w->by_fp = true;
+	return STEP_FRAME;
+}
+
+/* The row of the frame's pc, or NULL; STEP_LOAD in *ret when its table is not built yet. */
+static const struct anonstat_unwind_row *frame_row(struct walk *w,
+						   struct mm_struct *mm,
+						   unsigned long look, int *ret)
+{
+	struct vm_area_struct *vma = find_vma(mm, look);
+	struct anonstat_unwind_obj *obj;
+
+	*ret = STEP_FRAME;
+	if (!vma || vma->vm_start > look || !(vma->vm_flags & VM_EXEC)) {
+		/* not code: the return address read was not one */
+		w->not_code = true;
+		*ret = ANONSTAT_WALK_INVALID;
+		return NULL;
+	}
+	if (!vma->vm_file || vma->vm_file == w->no_table)
+		return NULL;
+	obj = anonstat_unwind_find(vma->vm_file);
+	if (!obj) {
+		w->load = get_file(vma->vm_file);
+		*ret = STEP_LOAD;
+		return NULL;
+	}
+	return anonstat_unwind_row(obj, look - vma->vm_start +
+				   ((u64)vma->vm_pgoff << PAGE_SHIFT));
 }
 
 /*
- * The walk: frames 1 and up, stored from @out on, never at or past @end;
- * returns the end of what was stored.  The caller has opened the user
- * access section, so nothing here calls a function: everything is inlined,
- * and the frames and words are reached through pointers checked against
- * their ends rather than by array index (an index check by the bounds
- * sanitizer would be a call).
+ * One frame up: from the frame in @w to its caller.  @w changes only when
+ * the step succeeds (STEP_FRAME), so a step can be started over.
  */
-static __always_inline unsigned long *walk(unsigned long *out,
-					   const unsigned long *end,
-					   unsigned long sp, unsigned long fp,
-					   unsigned long lr)
+static int step(struct walk *w, struct mm_struct *mm)
 {
-	const unsigned long *frame1 = out;
-	u64 words[SCAN_WORDS], *w, *w_end = words + SCAN_WORDS;
-	bool skipped = false;
-	unsigned long prev;
-	u64 next_fp, ret;
+	unsigned long look = w->exact ? w->pc : w->pc - 1;
+	const struct anonstat_unwind_row *row;
+	unsigned long cfa, ra, fp = w->fp;
+	bool fp_known = w->fp_known;
+	int ret;
+
+	row = frame_row(w, mm, look, &ret);
+	if (ret != STEP_FRAME)
+		return ret;
+	if (!row)
+		return step_by_fp(w);
+
+	switch (row->cfa) {
+	case ANONSTAT_CFA_END:
+		return ANONSTAT_WALK_COMPLETE;
+	case ANONSTAT_CFA_SP:
+		cfa = w->sp + row->cfa_off;
+		break;
+	case ANONSTAT_CFA_FP:
+		if (!w->fp_known)
+			return ANONSTAT_WALK_INVALID;
+		cfa = w->fp + row->cfa_off;
+		break;
+	case ANONSTAT_CFA_DEREF_SP:
+		if (!read_word(w, w->sp + row->cfa_off, &cfa))
+			return STEP_FAULT;
+		break;
+	case ANONSTAT_CFA_PLT:
+		cfa = w->sp + 8 + ((w->pc & 15) >= (row->flags >> 4) ? 8 : 0);
+		break;
+	default:
+		return ANONSTAT_WALK_INVALID;
+	}
+
+	switch (row->ra) {
+	case ANONSTAT_REG_AT_CFA:
+		if (!read_word(w, cfa + row->ra_off, &ra))
+			return STEP_FAULT;
+		break;
+	case ANONSTAT_REG_AT_SP:
+		if (!read_word(w, w->sp + row->ra_off, &ra))
+			return STEP_FAULT;
+		break;
+	case ANONSTAT_REG_SAME:
+		if (!w->lr_known)
+			return ANONSTAT_WALK_INVALID;
+		ra = w->lr;
+		break;
+	default:
+		return ANONSTAT_WALK_INVALID;
+	}
+
+	switch (row->fp) {
+	case ANONSTAT_REG_AT_CFA:
+		if (!read_word(w, cfa + row->fp_off, &fp))
+			return STEP_FAULT;
+		fp_known = true;
+		break;
+	case ANONSTAT_REG_AT_SP:
+		if (!read_word(w, w->sp + row->fp_off, &fp))
+			return STEP_FAULT;
+		fp_known = true;
+		break;
+	case ANONSTAT_REG_SAME:
+		break;
+	default:
+		fp_known = false;
+	}
 
 	/*
-	 * Frame 1 is the link register, when the call instruction left the
-	 * return address there.  Otherwise it is the first of the words at
-	 * sp that is a return address.  Near the top of the stack mapping
-	 * only the first word may be there: the others count only when all
-	 * of them can be read.  The first word is usually the one, so the
-	 * others are read only if not.
+	 * A caller's frame is above its callee's: a walk that does not move
+	 * up is going round in circles.  Only a leaf (return address still
+	 * in the link register) may have no frame, and only a signal
+	 * frame's CFA, the interrupted stack pointer, may be anywhere (on
+	 * another stack: sigaltstack).
 	 */
-	if (ANONSTAT_FRAME1_IN_LR) {
-		lr = anonstat_code_addr(lr);
-		if (after_call_insn(lr))
-			*out++ = lr;
-	} else if (!get_word(&words[0], sp)) {
-		return out;
-	} else if (after_call_insn(words[0])) {
-		*out++ = words[0];
-	} else {
-		for (w = words + 1; w < w_end; w++)
-			if (!get_word(w, sp + (w - words) * sizeof(*w)))
-				return out;
-		for (w = words + 1; w < w_end; w++) {
-			if (after_call_insn(*w)) {
-				*out++ = *w;
-				break;
-			}
-		}
-	}
-	if (out == frame1)
-		return out;
-
-	for (prev = sp; out < end; prev = fp + 2 * sizeof(u64), fp = next_fp) {
-		if ((fp & 7) || fp < prev || fp - sp > MAX_STACK_SPAN)
-			break;
-		if (!get_word(&next_fp, fp) || !get_word(&ret, fp + sizeof(u64)))
-			break;
-		ret = anonstat_code_addr(ret);
-		if (!after_call_insn(ret))
-			break;
-		/*
-		 * A wrapper with a frame of its own returns to frame 1: its
-		 * record is skipped, once.  Skipping every record that does
-		 * (as a forged stack can make them all) would let user space
-		 * keep this loop going for the whole 8 MiB span.
-		 */
-		if (!skipped && out == frame1 + 1 && ret == *frame1) {
-			skipped = true;
-			continue;
-		}
-		*out++ = ret;
-	}
-	return out;
+	if (!(row->flags & ANONSTAT_ROW_SIGNAL) &&
+	    (cfa < w->sp + (row->ra != ANONSTAT_REG_SAME) ||
+	     cfa - w->sp > ANONSTAT_WALK_MAX_SPAN))
+		return ANONSTAT_WALK_INVALID;
+	ra = anonstat_code_addr(ra);
+	if (!ra)
+		return ANONSTAT_WALK_COMPLETE;
+	w->pc = ra;
+	w->sp = cfa;
+	w->fp = fp;
+	w->fp_known = fp_known;
+	w->lr_known = false;
+	w->exact = row->flags & ANONSTAT_ROW_SIGNAL;
+	w->by_fp = false;
+	return STEP_FRAME;
 }
 
-void anonstat_callsite_capture(struct anonstat_callsite *cs, unsigned int depth)
+/*
+ * The call stack of current's system call into @cs, at most @depth frames.
+ * Called with mmap_read_lock(current->mm) held, from the task_work of the
+ * call (process context).  Returns 0 with the lock held, or -EINTR with it
+ * released (a fatal signal came while the lock was retaken).
+ */
+int anonstat_callsite_capture(struct anonstat_callsite *cs, unsigned int depth)
 {
+	struct mm_struct *mm = current->mm;
 	struct pt_regs *regs = current_pt_regs();
-	unsigned long sp = anonstat_user_sp(regs);
+	struct walk w = {
+		.pc = anonstat_user_ip(regs),
+		.sp = anonstat_user_sp(regs),
+		.fp = anonstat_user_fp(regs),
+		.lr = anonstat_code_addr(anonstat_user_lr(regs)),
+		.fp_known = true,
+		.lr_known = ANONSTAT_FRAME1_IN_LR,
+		.exact = true,
+	};
+	unsigned int loads = 0, faults = 0, by_cfi = 0, by_fp = 0;
+	int ret;
 
-	cs->frames[0] = anonstat_user_ip(regs);
+	cs->frames[0] = w.pc;
 	cs->depth = 1;
-	if (depth < 2)
-		return;
-	depth = min_t(unsigned int, depth, ANONSTAT_MAX_DEPTH);
-	pagefault_disable();
-	/* every later address is checked by get_word() */
-	if (user_access_begin((const void __user *)sp, sizeof(u64))) {
-		cs->depth = walk(cs->frames + 1, cs->frames + depth, sp,
-				 anonstat_user_fp(regs),
-				 anonstat_user_lr(regs)) - cs->frames;
-		user_access_end();
+	depth = clamp_t(unsigned int, depth, 1, ANONSTAT_MAX_DEPTH);
+	if (depth == 1)
+		return 0;
+	for (;;) {
+		ret = step(&w, mm);
+		if (ret == STEP_FRAME) {
+			if (cs->depth == depth) {
+				ret = ANONSTAT_WALK_DEPTH;
+				break;
+			}
+			cs->frames[cs->depth++] = w.pc;
+			if (w.by_fp)
+				by_fp++;
+			else
+				by_cfi++;
+			continue;
+		}
+		if (ret >= 0)
+			break;
+		mmap_read_unlock(mm);
+		if (ret == STEP_LOAD) {
+			struct file *file = w.load;
+
+			ret = ++loads > ANONSTAT_WALK_MAX_LOADS ? ANONSTAT_WALK_BUDGET :
+			      STEP_FRAME;
+			if (ret == STEP_FRAME && !anonstat_unwind_load(file))
+				w.no_table = file;	/* compared, never used */
+			fput(file);
+		} else {
+			unsigned long word;
+
+			ret = ++faults > ANONSTAT_WALK_MAX_FAULTS ||
+			      get_user(word, (unsigned long __user *)w.fault) ?
+			      ANONSTAT_WALK_UNREADABLE : STEP_FRAME;
+		}
+		if (mmap_read_lock_killable(mm)) {
+			atomic64_inc(&anonstat_walk_ends[ANONSTAT_WALK_UNREADABLE]);
+			return -EINTR;
+		}
+		if (ret >= 0)
+			break;
 	}
-	pagefault_enable();
+	/* a "return address" that is not code is not a frame */
+	if (w.not_code && cs->depth > 1) {
+		cs->depth--;
+		if (w.by_fp)
+			by_fp--;
+		else
+			by_cfi--;
+	}
+	atomic64_inc(&anonstat_walk_ends[ret]);
+	if (by_cfi)
+		atomic64_add(by_cfi, &anonstat_frames_cfi);
+	if (by_fp)
+		atomic64_add(by_fp, &anonstat_frames_fp);
+	return 0;
+}
+
+/* The frame 0 of current's system call only: no walk, no lock. */
+void anonstat_callsite_ip(struct anonstat_callsite *cs)
+{
+	cs->frames[0] = anonstat_user_ip(current_pt_regs());
+	cs->depth = 1;
+}
+
+void anonstat_walks_show(struct seq_file *m)
+{
+	unsigned int i;
+
+	for (i = 0; i < ANONSTAT_NR_WALK_ENDS; i++)
+		seq_printf(m, "walk %s %lld\n", walk_end_names[i],
+			   (long long)atomic64_read(&anonstat_walk_ends[i]));
+	seq_printf(m, "frames cfi %lld\n", (long long)atomic64_read(&anonstat_frames_cfi));
+	seq_printf(m, "frames fp %lld\n", (long long)atomic64_read(&anonstat_frames_fp));
+}
+
+void anonstat_walks_reset(void)
+{
+	unsigned int i;
+
+	for (i = 0; i < ANONSTAT_NR_WALK_ENDS; i++)
+		atomic64_set(&anonstat_walk_ends[i], 0);
+	atomic64_set(&anonstat_frames_cfi, 0);
+	atomic64_set(&anonstat_frames_fp, 0);
 }

@@ -153,6 +153,7 @@ static void drop_everything(void)
 {
 	anonstat_procs_reset();
 	anonstat_counters_reset();
+	anonstat_walks_reset();
 }
 
 /* Start again from what the kernel has: every process seeded anew. */
@@ -198,6 +199,7 @@ static const struct uint_setting uint_settings[] = {
 	{ "max_regions", &anonstat_max_regions, 0, ANONSTAT_LIMIT_MAX_REGIONS },
 	{ "max_sites", &anonstat_max_sites, 0, ANONSTAT_LIMIT_MAX_SITES },
 	{ "retain_exited", &anonstat_retain_exited, 0, ANONSTAT_LIMIT_RETAIN_EXITED },
+	{ "max_unwind_mib", &anonstat_max_unwind_mib, 0, ANONSTAT_LIMIT_MAX_UNWIND_MIB },
 };
 
 static int set_uint(const struct uint_setting *s, const char *arg)

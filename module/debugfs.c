@@ -51,6 +51,8 @@ static int status_show(struct seq_file *m, void *v)
 	seq_printf(m, "regions %d\n", atomic_read(&anonstat_nr_regions));
 	seq_printf(m, "memory_bytes %ld\n", atomic_long_read(&anonstat_memory));
 	anonstat_counters_show(m);
+	anonstat_unwind_show(m);
+	anonstat_walks_show(m);
 	anonstat_probes_show(m);
 	return 0;
 }

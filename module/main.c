@@ -24,13 +24,15 @@
 module_param_named(enabled, anonstat_enabled, bool, 0444);
 MODULE_PARM_DESC(enabled, "Start with the probes armed (default 1)");
 module_param_named(depth, anonstat_depth, uint, 0444);
-MODULE_PARM_DESC(depth, "User frames per call site, 1..16 (default 4)");
+MODULE_PARM_DESC(depth, "User frames per call site, 1..32 (default 16)");
 module_param_named(max_regions, anonstat_max_regions, uint, 0444);
 MODULE_PARM_DESC(max_regions, "Regions tracked in all (default 1000000)");
 module_param_named(max_sites, anonstat_max_sites, uint, 0444);
 MODULE_PARM_DESC(max_sites, "Call sites tracked in all (default 100000)");
 module_param_named(retain_exited, anonstat_retain_exited, uint, 0444);
 MODULE_PARM_DESC(retain_exited, "Exited processes kept listed (default 64)");
+module_param_named(max_unwind_mib, anonstat_max_unwind_mib, uint, 0444);
+MODULE_PARM_DESC(max_unwind_mib, "Memory for the unwind tables of user code, MiB (default 64)");
 
 static char *pids;
 module_param(pids, charp, 0444);
@@ -84,6 +86,7 @@ err_debugfs:
 	anonstat_debugfs_exit();
 err_calls:
 	anonstat_calls_exit();
+	anonstat_unwind_exit();
 err_tables:
 	anonstat_tables_exit();
 	return ret;
@@ -99,6 +102,7 @@ static void __exit anonstat_exit(void)
 	anonstat_calls_exit();
 	anonstat_debugfs_exit();
 	anonstat_tables_exit();
+	anonstat_unwind_exit();
 	pr_info("unloaded\n");
 }
 

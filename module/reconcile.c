@@ -90,7 +90,7 @@ bool anonstat_range_is_anon(struct mm_struct *mm, unsigned long start,
 
 /*
  * The site that new regions of @kind made by this accounting go to: the
- * call's (its call stack is taken the first time one is needed), or the
+ * call's (its call stack was taken before proc->lock, by track.c), or the
  * kernel's for a seeding.  NULL, counted as a drop, at the sites cap.
  */
 struct anonstat_site *anonstat_acct_site(struct anonstat_acct *a,
@@ -100,8 +100,9 @@ struct anonstat_site *anonstat_acct_site(struct anonstat_acct *a,
 		return a->fill_site;
 	if (a->origin != ANONSTAT_ORIGIN_CALL)
 		return anonstat_site_get(a->proc, kind, a->origin, NULL, 0);
+	/* a call track.c did not expect to make regions: its frame 0 only */
 	if (!a->have_cs) {
-		anonstat_callsite_capture(&a->cs, READ_ONCE(anonstat_depth));
+		anonstat_callsite_ip(&a->cs);
 		a->have_cs = true;
 	}
 	return anonstat_site_get(a->proc, kind, ANONSTAT_ORIGIN_CALL,

@@ -376,6 +376,34 @@ static void track_brk(struct anonstat_acct *a, const struct anonstat_call *c,
 }
 
 /*
+ * Can the call make regions, so that its call stack is needed?  Asked with
+ * the mmap lock held, before proc->lock: the walk may sleep.  A call this
+ * says no to and that makes a region anyway (a race with another thread)
+ * gets a site of its frame 0 (anonstat_acct_site()).
+ */
+static bool call_makes_regions(struct mm_struct *mm,
+			       const struct anonstat_call *c, long ret)
+{
+	struct vm_area_struct *vma;
+
+	if (IS_ERR_VALUE((unsigned long)ret))
+		return false;
+	switch (c->nr) {
+	case ANONSTAT_SYS_MMAP:
+		if (c->args[3] & MAP_ANONYMOUS)
+			return true;
+		/* a private mapping of /dev/zero is anonymous too */
+		vma = find_vma(mm, ret);
+		return vma && vma->vm_start <= ret && anonstat_vma_kind(mm, vma) >= 0;
+	case ANONSTAT_SYS_MREMAP:
+		return true;
+	case ANONSTAT_SYS_BRK:
+		return PAGE_ALIGN(ret) > PAGE_ALIGN(c->old_brk);
+	}
+	return false;
+}
+
+/*
  * System call @call of current is done and returned @ret: account it.
  * Process context (call.c); takes the mmap lock for reading.
  */
@@ -390,6 +418,11 @@ void anonstat_track_call(const struct anonstat_call *call, long ret)
 	if (mmap_read_lock_killable(mm))
 		return;
 	a.want_new = anonstat_filter_wants(current);
+	if (a.want_new && call_makes_regions(mm, call, ret)) {
+		if (anonstat_callsite_capture(&a.cs, READ_ONCE(anonstat_depth)))
+			return;		/* a fatal signal: the lock is released */
+		a.have_cs = true;
+	}
 	rcu_read_lock();
 	proc = a.want_new ? anonstat_proc_get_current() : anonstat_proc_lookup(mm);
 	if (!proc)

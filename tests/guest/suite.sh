@@ -30,12 +30,12 @@ settings() {
 	grep -E '^(enabled|depth|filter_pids|filter_comm|max_regions|max_sites|retain_exited) ' \
 		$D/status | sort
 }
-default_settings=$(printf '%s\n' 'enabled 1' 'depth 4' 'filter_pids all' \
+default_settings=$(printf '%s\n' 'enabled 1' 'depth 16' 'filter_pids all' \
 	'filter_comm all' 'max_regions 1000000' 'max_sites 100000' \
 	'retain_exited 64' | sort)
 
 restore_settings() {
-	for c in 'pid all' 'comm all' 'depth 4' 'max_regions 1000000' \
+	for c in 'pid all' 'comm all' 'depth 16' 'max_regions 1000000' \
 		'max_sites 100000' 'retain_exited 64' enable; do
 		echo "$c" >$D/control
 	done

@@ -27,7 +27,7 @@ defaults() {
 	ctl enable
 	ctl "pid all"
 	ctl "comm all"
-	ctl "depth 4"
+	ctl "depth 16"
 	ctl "max_regions 1000000"
 	ctl "max_sites 100000"
 	ctl "retain_exited 64"
@@ -153,7 +153,7 @@ phase_chaos() {
 	(
 		n=0
 		while [ ! -e /tmp/stop-load ]; do
-			for c in disable enable "depth 1" "depth 16" "depth 4" reset \
+			for c in disable enable "depth 1" "depth 32" "depth 16" reset \
 				"pid $$" "pid all" "comm stress_mm" "comm all"; do
 				ctl "$c" || echo "FAIL chaos.write: $c"
 				n=$((n + 1))

@@ -224,7 +224,7 @@ static void ctl_restore_at_exit(void)
 void ctl_restore(void)
 {
 	static const char *const cmds[] = {
-		"pid all", "comm all", "depth 4", "max_regions 1000000",
+		"pid all", "comm all", "depth 16", "max_regions 1000000",
 		"max_sites 100000", "retain_exited 64", "enable",
 	};
 	size_t i;
@@ -457,7 +457,7 @@ static void for_each_record(const char *name, const char *header,
 {
 	char *pos = read_file(name);
 	char *line = next_line(&pos);
-	char copy[512];
+	char copy[1024];
 
 	if (!line || strncmp(line, header, strlen(header)) != 0 ||
 	    (line[strlen(header)] != '\0' && line[strlen(header)] != ' '))

@@ -32,7 +32,7 @@
 
 #define ARRAY_SIZE(a)	(sizeof(a) / sizeof((a)[0]))
 
-#define AS_MAX_FRAMES	16
+#define AS_MAX_FRAMES	32
 #define AS_COMM_MAX	64	/* an escaped comm: 15 bytes, 4 each, NUL */
 #define AS_WORD_MAX	16	/* state, kind */
 
@@ -48,7 +48,7 @@
 #define SITE_FN		__attribute__((noipa))
 
 /* Default values of the settings, restored when a test ends. */
-#define AS_DEFAULT_DEPTH		4
+#define AS_DEFAULT_DEPTH		16
 #define AS_DEFAULT_MAX_REGIONS		1000000
 #define AS_DEFAULT_MAX_SITES		100000
 #define AS_DEFAULT_RETAIN_EXITED	64

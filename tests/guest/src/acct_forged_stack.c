@@ -2,27 +2,31 @@
 /*
  * acct_forged_stack.c - mmap from a forged user stack.
  *
- * The call stack walk (module/callsite.c) reads frame 1 at the stack
- * pointer and then follows the frame-pointer chain; both registers are the
- * user's to choose.  Each check makes one mmap system call with rsp and rbp
- * pointing into a buffer of its own, where the word at rsp is F1 (an
- * address right after a call instruction of this program, so that it
- * passes for a return address) and the frame records are:
+ * The call stack walk (module/callsite.c) follows the CFI of the code it
+ * finds, with the user's registers and stack: both are the user's to
+ * choose.  This program is built with frame pointers, so its CFI finds a
+ * caller's frame through rbp: CFA = rbp + 16, the return address at
+ * CFA - 8, the caller's rbp at CFA - 16.  Each check makes one mmap system
+ * call from forged_mmap() with rsp and rbp pointing into a buffer of its
+ * own, where the frame records are, F1 being an address right after a
+ * call instruction of this program (so that it is code with CFI):
  *
- *   self    one record pointing at itself, returning to F1: skipped as a
- *           wrapper's frame, and the walk stops at the next record, which
- *           is not above it; frames IP F1;
- *   loop    two records pointing at each other, both returning to F1: the
- *           first is skipped, the second is a frame, the walk stops at the
- *           first again; frames IP F1 F1;
- *   chain   8 MiB of records, each pointing at the next one 16 bytes up and
- *           all returning to F1.  The first one is a wrapper's frame and is
- *           skipped, the others are frames: IP F1 F1 F1 at depth 4, IP and
- *           15 F1 at depth 16.  (A walk that skipped every record returning
- *           to F1 read all 512K records with preemption off, and stored
- *           IP F1.)
+ *   self       one record pointing at itself, returning to F1: the step
+ *              after it would not move up the stack, and the walk ends
+ *              ("invalid"); frames IP F1;
+ *   loop       two records pointing at each other, both returning to F1:
+ *              frames IP F1 F1, then the walk would go down and ends;
+ *   chain      8 MiB of records, each pointing at the next one 16 bytes up
+ *              and all returning to F1: one frame per record up to the
+ *              depth: IP and 3 F1 at depth 4, 15 at 16, 31 at 32;
+ *   kernel_fp  one record returning to F1 whose saved rbp is a kernel
+ *              address: the next step's reads fail ("unreadable"); frames
+ *              IP F1;
+ *   kernel_ra  one record whose return address is a kernel address: not
+ *              code, so not a frame ("invalid"); frames IP.
  *
- * In each the mapping is accounted: one region of its own site, one map.
+ * In each the mapping is accounted: one region of its own site (each
+ * check starts from a reset), one map; and the walk ends as said.
  *
  * usage: acct_forged_stack             the checks (root, anonstat loaded)
  *        acct_forged_stack --measure N  print the guest clock per mmap+munmap
@@ -44,6 +48,7 @@
 #define P		PAGE_SZ
 #define CHAIN_BYTES	(8UL << 20)		/* the walk's span */
 #define BUF_BYTES	(CHAIN_BYTES + 16 * P)
+#define KERNEL_ADDR	0xffff888000001000ULL	/* the direct map of x86-64 */
 
 #if defined(__x86_64__)
 
@@ -104,6 +109,12 @@ static uint64_t *forge(const char *shape)
 		buf[3] = f1;
 		buf[4] = ptr_u64(&buf[2]);
 		buf[5] = f1;
+	} else if (!strcmp(shape, "kernel_fp")) {
+		buf[2] = KERNEL_ADDR;
+		buf[3] = f1;
+	} else if (!strcmp(shape, "kernel_ra")) {
+		buf[2] = ptr_u64(&buf[4]);
+		buf[3] = KERNEL_ADDR;
 	} else {
 		for (i = 2; i + 1 < n; i += 2) {
 			buf[i] = ptr_u64(&buf[i + 2]);
@@ -113,19 +124,42 @@ static uint64_t *forge(const char *shape)
 	return &buf[2];
 }
 
-static void check(const char *shape, unsigned int depth, int nf1)
+/* How the walk ends (status: walk END) */
+static const char *const walk_ends[] = {
+	"complete", "no_cfi", "unreadable", "depth", "budget", "invalid",
+};
+
+static void check(const char *shape, unsigned int depth, int nf1,
+		  const char *end)
 {
+	static struct as_status before, after;
 	const struct as_site *site;
+	uint64_t walks = 0;
+	char key[32];
+	size_t k;
 	char name[64];
-	uint64_t ip;
+	uint64_t ip, *fp;
 	char *p;
 	int i;
 	bool same;
 
+	/* a site of its own, whatever the checks before left (same frames) */
+	ctl_must("reset");
 	ctl_must("depth %u", depth);
-	p = forged_mmap(buf, forge(shape), 2 * P, &ip);
+	fp = forge(shape);
+	status_read(&before);
+	p = forged_mmap(buf, fp, 2 * P, &ip);
 	if (p == MAP_FAILED || (uintptr_t)p > (uintptr_t)-4096UL)
 		t_fatal(shape, "forged mmap failed: %ld", (long)p);
+	status_read(&after);
+	snprintf(name, sizeof(name), "%s_depth%u_walk", shape, depth);
+	for (k = 0; k < ARRAY_SIZE(walk_ends); k++) {
+		snprintf(key, sizeof(key), "walk %s", walk_ends[k]);
+		walks += status_num(&after, key) - status_num(&before, key);
+	}
+	snprintf(key, sizeof(key), "walk %s", end);
+	if (t_expect(walks == 1, name, "%" PRIu64 " walks, want 1", walks))
+		t_status_delta(name, &before, &after, key, 1);
 	snap_take(&snap, getpid());
 	snprintf(name, sizeof(name), "%s_depth%u.maps", shape, depth);
 	t_check_maps(name, getpid());
@@ -198,10 +232,13 @@ int main(int argc, char **argv)
 		return 0;
 	}
 	ctl_isolate(ISOLATE_SELF);
-	check("self", 4, 1);
-	check("loop", 4, 2);
-	check("chain", 4, 3);
-	check("chain", 16, 15);
+	check("self", 4, 1, "invalid");
+	check("loop", 4, 2, "invalid");
+	check("chain", 4, 3, "depth");
+	check("chain", 16, 15, "depth");
+	check("chain", 32, 31, "depth");
+	check("kernel_fp", 16, 1, "unreadable");
+	check("kernel_ra", 16, 0, "invalid");
 	snap_take(&snap, getpid());
 	t_check_maps("end.maps", getpid());
 	t_consistent("consistent", &snap);

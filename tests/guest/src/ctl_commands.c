@@ -69,7 +69,7 @@ struct reject {
 static const struct reject rejects[] = {
 	CMD(""), CMD("\n"), CMD("\n\n"), CMD("frobnicate"), CMD("ENABLE"),
 	CMD("enable now"), CMD("enable\n\n"), CMD("disable 1"), CMD("reset all"),
-	CMD("depth"), CMD("depth 0"), CMD("depth 17"), CMD("depth -1"),
+	CMD("depth"), CMD("depth 0"), CMD("depth 33"), CMD("depth -1"),
 	CMD("depth 4 5"), CMD("depth x"), CMD("depth 5x"),
 	CMD("depth 99999999999999999999"), CMD("depth 4294967300"),
 	CMD("max_regions -5"), CMD("max_regions 16777217"),

@@ -175,7 +175,7 @@ static bool reference(const char *in, size_t len, struct model *m)
 	}
 	if (!k_strtouint(arg, &v))
 		return false;
-	if (!strcmp(word, "depth") && v >= 1 && v <= 16)
+	if (!strcmp(word, "depth") && v >= 1 && v <= 32)
 		m->depth = v;
 	else if (!strcmp(word, "max_regions") && v <= 16777216)
 		m->max_regions = v;
@@ -194,7 +194,7 @@ static const char *const words[] = {
 };
 
 static const char *const numbers[] = {
-	"0", "1", "4", "16", "17", "-1", "+3", "007", "4294967295",
+	"0", "1", "4", "16", "17", "32", "33", "-1", "+3", "007", "4294967295",
 	"4294967296", "18446744073709551615", "18446744073709551616",
 	"99999999999999999999999", "1e3", "0x10", " 5", "5 ", "4\n", "2147483647",
 	"2147483648", "-2147483648", "1,2,3", "1,,2", ",", "all", "",
@@ -310,7 +310,7 @@ int main(int argc, char **argv)
 {
 	static char buf[FUZZ_MAX_LEN + 64];
 	struct model m = {
-		.enabled = true, .depth = 4, .max_regions = 1000000,
+		.enabled = true, .depth = 16, .max_regions = 1000000,
 		.max_sites = 100000, .retain_exited = 64,
 		.pids = "all", .comm = "all",
 	};
@@ -318,7 +318,7 @@ int main(int argc, char **argv)
 	unsigned long wrong = 0, i;
 	int fd, opt, pass = 0, fail = 0;
 	static const char *const restore[] = {
-		"enable", "pid all", "comm all", "depth 4", "max_regions 1000000",
+		"enable", "pid all", "comm all", "depth 16", "max_regions 1000000",
 		"max_sites 100000", "retain_exited 64",
 	};
 
