@@ -7,8 +7,9 @@
 #   statusdump CONFIG KEY VALUE  anonstat's status after a configuration
 #   note TEXT                    what happened (bpftrace failures, ...)
 #
-# usage: guest.sh DIR PHASES    DIR holds bin/anonbench and anonstat.bt;
-#                               PHASES: any of micro scale sites bpftrace
+# usage: guest.sh DIR PHASES    DIR holds bin/anonbench, bin/libfirst-*.so
+#                               and anonstat.bt; PHASES: any of micro scale
+#                               sites bpftrace
 #
 # Address space randomization is switched off so that every configuration
 # sees the same layout (it moves instruction counts by a few hundred).
@@ -20,11 +21,16 @@ ko=/anonstat/anonstat.ko
 dbg=/sys/kernel/debug/anonstat
 # (word-split on purpose where used)
 sizes="1000 100000 1000000"
+# cost per frame: extra frames below the mmap4k loop (24 makes 32 frames,
+# the module's maximum depth, with the 8 of the program, libc and _start)
+extra_frames="0 8 16 24"
+# first sight: fresh copies of each library
+first_libs="$dir/bin/libfirst-small.so 8 $dir/bin/libfirst-big.so 4"
 site_sizes="10000 100000"
 
 has() { case "$phases" in *" $1 "*) return 0 ;; esac; return 1; }
 ctl() { echo "$1" >"$dbg/control" || echo "note control '$1' failed"; }
-dump() { sed -n "s/^/statusdump $1 /p" "$dbg/status" | grep -E ' (drop|probe|untracked|memory_bytes|regions|sites) '; }
+dump() { sed -n "s/^/statusdump $1 /p" "$dbg/status" | grep -E ' (drop|probe|untracked|memory_bytes|regions|sites|walk|frames|unwind_[a-z_]*|unwind) '; }
 run() { echo "config $2"; "$bench" "$@" || echo "note anonbench $* failed"; }
 
 echo 2000000 >/proc/sys/vm/max_map_count
@@ -35,9 +41,14 @@ echo "note kernel $(uname -r)"
 "$bench" micro warmup >/dev/null
 sleep 2
 
-# 1-5 in every configuration
+# 1-5 in every configuration; the cost per frame (depth 32, so that every
+# frame is walked) and the first sight of new objects (default depth 16)
 if has micro; then
 	run micro none
+	# shellcheck disable=SC2086
+	run frames none $extra_frames
+	# shellcheck disable=SC2086
+	run first none $first_libs
 	insmod "$ko" || { echo "note insmod failed"; exit 1; }
 	ctl disable
 	run micro disabled
@@ -48,6 +59,16 @@ if has micro; then
 		run micro "d$d"
 		dump "d$d"
 	done
+	ctl "depth 32"
+	ctl reset
+	# shellcheck disable=SC2086
+	run frames d32 $extra_frames
+	dump d32
+	ctl "depth 16"
+	ctl reset
+	# shellcheck disable=SC2086
+	run first d16 $first_libs
+	dump first_d16
 	rmmod anonstat || echo "note rmmod failed"
 	run micro none_after
 fi
