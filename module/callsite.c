@@ -178,6 +178,12 @@ static int step(struct walk *w, struct mm_struct *mm)
 		if (!read_word(w, w->sp + row->cfa_off, &cfa))
 			return STEP_FAULT;
 		break;
+	case ANONSTAT_CFA_DEREF_FP:
+		if (!w->fp_known)
+			return ANONSTAT_WALK_INVALID;
+		if (!read_word(w, w->fp + row->cfa_off, &cfa))
+			return STEP_FAULT;
+		break;
 	case ANONSTAT_CFA_PLT:
 		cfa = w->sp + 8 + ((w->pc & 15) >= (row->flags >> 4) ? 8 : 0);
 		break;
@@ -228,7 +234,7 @@ static int step(struct walk *w, struct mm_struct *mm)
 	 * another stack: sigaltstack).
 	 */
 	if (!(row->flags & ANONSTAT_ROW_SIGNAL) &&
-	    (cfa < w->sp + (row->ra != ANONSTAT_REG_SAME) ||
+	    (cfa < w->sp || (cfa == w->sp && row->ra != ANONSTAT_REG_SAME) ||
 	     cfa - w->sp > ANONSTAT_WALK_MAX_SPAN))
 		return ANONSTAT_WALK_INVALID;
 	ra = anonstat_code_addr(ra);
