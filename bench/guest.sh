@@ -9,7 +9,7 @@
 #
 # usage: guest.sh DIR PHASES    DIR holds bin/anonbench, bin/libfirst-*.so
 #                               and anonstat.bt; PHASES: any of micro scale
-#                               sites bpftrace
+#                               sites bpftrace depths
 #
 # Address space randomization is switched off so that every configuration
 # sees the same layout (it moves instruction counts by a few hundred).
@@ -71,6 +71,19 @@ if has micro; then
 	dump first_d16
 	rmmod anonstat || echo "note rmmod failed"
 	run micro none_after
+fi
+
+# the walk step by step (not in the default phases): mmap4k alone without
+# the module, then at depth 1..8 (its stack has 7 frames)
+if has depths; then
+	ANONBENCH_ONLY=mmap4k run micro wnone
+	insmod "$ko" || { echo "note insmod failed"; exit 1; }
+	for d in 1 2 3 4 5 6 7 8; do
+		ctl "depth $d"
+		ctl reset
+		ANONBENCH_ONLY=mmap4k run micro "w$d"
+	done
+	rmmod anonstat || echo "note rmmod failed"
 fi
 
 # 6 (and 7 for regions): no module, then the module at depth 4
