@@ -18,15 +18,15 @@
  * The walk runs at the task's return to user space (call.c), in process
  * context, with the mmap lock held for reading (for find_vma()); it may
  * drop and retake the lock, either to build a file's table (reading the
- * file may sleep) or to fault in a stack page that is not present (user
- * memory is read with copy_from_user_nofault() under the lock: a fault
- * there would take the mmap lock again).  Then the step starts over from
+ * file may sleep) or to fault in a stack page that is not present (under
+ * the lock user memory is read with page faults disabled: a fault there
+ * would take the mmap lock again).  Then the step starts over from
  * the same state: nothing is committed before a step's reads are done.
  *
  * What bounds it, whatever the process put in its stack and its files:
  * at most @depth frames (ANONSTAT_MAX_DEPTH); per frame a find_vma(), a
  * binary search of one table and at most three word reads, all of the
- * task's own user memory (copy_from_user_nofault() checks each address);
+ * task's own user memory (access_ok() checks each address);
  * at most ANONSTAT_WALK_MAX_LOADS tables built and ANONSTAT_WALK_MAX_FAULTS
  * pages faulted in per walk.  How each walk ended is counted (status).
  *
@@ -68,6 +68,20 @@ enum step {
 	/* >= 0: enum anonstat_walk_end */
 };
 
+/*
+ * A mapping of code a walk has looked up: consecutive frames are mostly in
+ * the same few files (the program, libc), and find_vma() is the biggest
+ * part of a step.  Valid only while the mmap lock is held without a break.
+ */
+struct walk_vma {
+	unsigned long start;
+	unsigned long end;
+	u64 file_off;			/* of start */
+	struct anonstat_unwind_obj *obj;	/* NULL: no table, frame pointers */
+};
+
+#define WALK_VMAS	2
+
 struct walk {
 	/* the frame being unwound */
 	unsigned long pc;
@@ -84,12 +98,19 @@ struct walk {
 	unsigned long fault;
 	/* the file whose table could not be built, in this walk */
 	struct file *no_table;
+	struct walk_vma vmas[WALK_VMAS];
+	unsigned int nr_vmas;
+	unsigned int next_vma;
 };
 
 /* The word at user address @addr; false (and walk->fault set) if its page is not there. */
-static bool read_word(struct walk *w, unsigned long addr, unsigned long *val)
+static __always_inline bool read_word(struct walk *w, unsigned long addr,
+				      unsigned long *val)
 {
-	if (!copy_from_user_nofault(val, (const void __user *)addr, sizeof(*val)))
+	const unsigned long __user *p = (const unsigned long __user *)addr;
+
+	/* page faults are disabled: a page not there is -EFAULT */
+	if (likely(access_ok(p, sizeof(*p)) && !__get_user(*val, p)))
 		return true;
 	w->fault = addr;
 	return false;
@@ -123,26 +144,44 @@ static const struct anonstat_unwind_row *frame_row(struct walk *w,
 						   struct mm_struct *mm,
 						   unsigned long look, int *ret)
 {
-	struct vm_area_struct *vma = find_vma(mm, look);
-	struct anonstat_unwind_obj *obj;
+	struct anonstat_unwind_obj *obj = NULL;
+	struct vm_area_struct *vma;
+	struct walk_vma *wv;
+	unsigned int i;
 
 	*ret = STEP_FRAME;
+	for (i = 0; i < w->nr_vmas; i++) {
+		wv = &w->vmas[i];
+		if (look - wv->start < wv->end - wv->start)
+			goto found;
+	}
+	vma = find_vma(mm, look);
 	if (!vma || vma->vm_start > look || !(vma->vm_flags & VM_EXEC)) {
 		/* not code: the return address read was not one */
 		w->not_code = true;
 		*ret = ANONSTAT_WALK_INVALID;
 		return NULL;
 	}
-	if (!vma->vm_file || vma->vm_file == w->no_table)
-		return NULL;
-	obj = anonstat_unwind_find(vma->vm_file);
-	if (!obj) {
-		w->load = get_file(vma->vm_file);
-		*ret = STEP_LOAD;
-		return NULL;
+	if (vma->vm_file && vma->vm_file != w->no_table) {
+		obj = anonstat_unwind_find(vma->vm_file);
+		if (!obj) {
+			w->load = get_file(vma->vm_file);
+			*ret = STEP_LOAD;
+			return NULL;
+		}
 	}
-	return anonstat_unwind_row(obj, look - vma->vm_start +
-				   ((u64)vma->vm_pgoff << PAGE_SHIFT));
+	wv = &w->vmas[w->next_vma];
+	w->next_vma = (w->next_vma + 1) % WALK_VMAS;
+	if (w->nr_vmas < WALK_VMAS)
+		w->nr_vmas++;
+	wv->start = vma->vm_start;
+	wv->end = vma->vm_end;
+	wv->file_off = (u64)vma->vm_pgoff << PAGE_SHIFT;
+	wv->obj = obj;
+found:
+	if (!wv->obj)
+		return NULL;
+	return anonstat_unwind_row(wv->obj, look - wv->start + wv->file_off);
 }
 
 /*
@@ -176,6 +215,12 @@ static int step(struct walk *w, struct mm_struct *mm)
 		break;
 	case ANONSTAT_CFA_DEREF_SP:
 		if (!read_word(w, w->sp + row->cfa_off, &cfa))
+			return STEP_FAULT;
+		break;
+	case ANONSTAT_CFA_DEREF_FP:
+		if (!w->fp_known)
+			return ANONSTAT_WALK_INVALID;
+		if (!read_word(w, w->fp + row->cfa_off, &cfa))
 			return STEP_FAULT;
 		break;
 	case ANONSTAT_CFA_PLT:
@@ -228,7 +273,7 @@ static int step(struct walk *w, struct mm_struct *mm)
 	 * another stack: sigaltstack).
 	 */
 	if (!(row->flags & ANONSTAT_ROW_SIGNAL) &&
-	    (cfa < w->sp + (row->ra != ANONSTAT_REG_SAME) ||
+	    (cfa < w->sp || (cfa == w->sp && row->ra != ANONSTAT_REG_SAME) ||
 	     cfa - w->sp > ANONSTAT_WALK_MAX_SPAN))
 		return ANONSTAT_WALK_INVALID;
 	ra = anonstat_code_addr(ra);
@@ -271,6 +316,7 @@ int anonstat_callsite_capture(struct anonstat_callsite *cs, unsigned int depth)
 	depth = clamp_t(unsigned int, depth, 1, ANONSTAT_MAX_DEPTH);
 	if (depth == 1)
 		return 0;
+	pagefault_disable();
 	for (;;) {
 		ret = step(&w, mm);
 		if (ret == STEP_FRAME) {
@@ -287,7 +333,10 @@ int anonstat_callsite_capture(struct anonstat_callsite *cs, unsigned int depth)
 		}
 		if (ret >= 0)
 			break;
+		pagefault_enable();
 		mmap_read_unlock(mm);
+		w.nr_vmas = 0;
+		w.next_vma = 0;
 		if (ret == STEP_LOAD) {
 			struct file *file = w.load;
 
@@ -307,9 +356,11 @@ int anonstat_callsite_capture(struct anonstat_callsite *cs, unsigned int depth)
 			atomic64_inc(&anonstat_walk_ends[ANONSTAT_WALK_UNREADABLE]);
 			return -EINTR;
 		}
+		pagefault_disable();
 		if (ret >= 0)
 			break;
 	}
+	pagefault_enable();
 	/* a "return address" that is not code is not a frame */
 	if (w.not_code && cs->depth > 1) {
 		cs->depth--;

@@ -11,8 +11,9 @@
  * gaps between FDEs marked INVALID.  What it follows:
  *
  *   CFA       a register (sp or the frame pointer) plus an offset; the
- *             expression of a signal frame (*(sp + N)); the x86-64 PLT
- *             expression binutils writes for .plt.
+ *             expression of a signal frame (*(sp + N)) and of a function
+ *             that realigns its stack (*(fp + N), gcc's DRAP); the x86-64
+ *             PLT expression binutils writes for .plt.
  *   return    at CFA + N; at sp + N (signal frame expression); undefined
  *   address   (the outermost frame); on arm64 unchanged (still in x30).
  *   frame     unchanged, at CFA + N, at sp + N, or unknown.
@@ -381,6 +382,7 @@ enum rule {
 enum cfa_kind {
 	CFA_REG,
 	CFA_DEREF_SP,
+	CFA_DEREF_FP,
 	CFA_PLT,
 	CFA_OTHER,
 };
@@ -497,6 +499,9 @@ static void make_row(const struct interp *ip, struct anonstat_unwind_row *row)
 	case CFA_DEREF_SP:
 		row->cfa = ANONSTAT_CFA_DEREF_SP;
 		break;
+	case CFA_DEREF_FP:
+		row->cfa = ANONSTAT_CFA_DEREF_FP;
+		break;
 	case CFA_PLT:
 		row->cfa = ANONSTAT_CFA_PLT;
 		row->flags = st->plt_ge << 4;
@@ -567,23 +572,29 @@ static void cfa_expression(struct interp *ip, struct cursor *c, u64 len)
 {
 	struct cursor e = *c;
 	u8 breg_sp = DW_OP_breg0 + ip->regs->sp;
+	u8 breg_fp = DW_OP_breg0 + ip->regs->fp;
 	s64 off;
+	u8 op;
 
 	skip(c, len);
 	if (c->bad)
 		return;
 	e.end = e.p + len;
 	ip->st.cfa_kind = CFA_OTHER;
-	if (rd_u8(&e) != breg_sp)
+	op = rd_u8(&e);
+	if (op != breg_sp && op != breg_fp)
 		return;
 	off = rd_sleb(&e);
 	if (e.bad)
 		return;
+	/* *(sp + N): a signal frame; *(fp + N): gcc's DRAP, after realigning */
 	if (e.end - e.p == 1 && *e.p == DW_OP_deref) {
-		ip->st.cfa_kind = CFA_DEREF_SP;
+		ip->st.cfa_kind = op == breg_sp ? CFA_DEREF_SP : CFA_DEREF_FP;
 		ip->st.cfa_off = off;
 		return;
 	}
+	if (op != breg_sp)
+		return;
 	/* sp + 8 + (((rip & 15) >= N) << 3) */
 	if (ip->in->arch == ANONSTAT_CFI_X86_64 && off == 8 && e.end - e.p == 9 &&
 	    e.p[0] == DW_OP_breg0 + 16 && e.p[1] == 0 &&

@@ -50,6 +50,7 @@ enum anonstat_cfa_rule {
 	ANONSTAT_CFA_DEREF_SP,	/* *(sp + cfa_off): a signal frame's saved sp */
 	ANONSTAT_CFA_PLT,	/* x86-64 PLT: sp + 8, + 8 when (pc & 15) >= plt_ge */
 	ANONSTAT_CFA_END,	/* the outermost frame: the return address is undefined */
+	ANONSTAT_CFA_DEREF_FP,	/* *(fp + cfa_off): a stack-realigning function (DRAP) */
 };
 
 /* Where the return address or the caller's frame pointer is. */

@@ -44,6 +44,7 @@
 #include "cfi.h"
 
 #define UNWIND_HASH_BITS	10
+#define UNWIND_HINTS		64
 #define MAX_PHDRS		64
 #define MAX_SHDRS		4096
 #define MAX_SHSTRTAB		SZ_1M
@@ -91,6 +92,12 @@ struct anonstat_unwind_obj {
 	u32 nr_rows;
 	size_t bytes;			/* what it adds to anonstat_unwind_bytes */
 	struct anonstat_unwind_row *rows;
+	/*
+	 * The row index last found for pcs that hash alike: checked before
+	 * the binary search, written without a lock (a stale or torn-free
+	 * u32 only costs the search).
+	 */
+	u32 hint[UNWIND_HINTS];
 };
 
 static void unwind_key(struct file *file, struct unwind_key *k)
@@ -137,12 +144,31 @@ struct anonstat_unwind_obj *anonstat_unwind_find(struct file *file)
 	return obj;
 }
 
+/* The row for @rel, through the hint of its slot if that one still fits. */
+static const struct anonstat_unwind_row *
+unwind_lookup_row(struct anonstat_unwind_obj *obj, u32 rel)
+{
+	u32 *hint = &obj->hint[hash_32(rel, ilog2(UNWIND_HINTS))];
+	u32 i = READ_ONCE(*hint);
+	const struct anonstat_unwind_row *row;
+
+	/* the table ends with an INVALID row: i + 1 exists for any valid row */
+	if (i + 1 < obj->nr_rows && obj->rows[i].pc <= rel && rel < obj->rows[i + 1].pc)
+		row = &obj->rows[i];
+	else
+		row = anonstat_cfi_lookup(obj->rows, obj->nr_rows, rel);
+	if (!row || row->cfa == ANONSTAT_CFA_INVALID)
+		return NULL;
+	WRITE_ONCE(*hint, row - obj->rows);
+	return row;
+}
+
 /*
  * The row for offset @off of the file, or NULL: no table, an offset no
  * executable segment holds, or no CFI there.
  */
 const struct anonstat_unwind_row *
-anonstat_unwind_row(const struct anonstat_unwind_obj *obj, u64 off)
+anonstat_unwind_row(struct anonstat_unwind_obj *obj, u64 off)
 {
 	unsigned int i;
 	u64 rel;
@@ -150,14 +176,15 @@ anonstat_unwind_row(const struct anonstat_unwind_obj *obj, u64 off)
 	if (!obj->nr_rows)
 		return NULL;
 	for (i = 0; i < obj->nr_segs; i++) {
-		if (off - obj->segs[i].off < obj->segs[i].filesz) {
-			rel = off - obj->segs[i].off + obj->segs[i].vaddr - obj->base;
-			if (rel >= obj->limit)
-				return NULL;
-			return anonstat_cfi_lookup(obj->rows, obj->nr_rows, rel);
-		}
+		if (off - obj->segs[i].off < obj->segs[i].filesz)
+			break;
 	}
-	return NULL;
+	if (i == obj->nr_segs)
+		return NULL;
+	rel = off - obj->segs[i].off + obj->segs[i].vaddr - obj->base;
+	if (rel >= obj->limit)
+		return NULL;
+	return unwind_lookup_row(obj, rel);
 }
 
 /* ---- building a table ---- */
@@ -180,21 +207,31 @@ int anonstat_cfi_grow(struct anonstat_cfi_table *t)
 	return 0;
 }
 
-/* @len bytes of @file at @pos into a new buffer; NULL if they cannot all be read. */
-static void *read_file(struct file *file, loff_t pos, size_t len)
+/*
+ * @len bytes of @file at @pos into a new buffer, or NULL.  A failure that
+ * may not happen next time (no memory, an I/O error or a signal while
+ * reading) is kept in *transient, so that the file is not marked as
+ * having no CFI for good.
+ */
+static void *read_file(struct file *file, loff_t pos, size_t len, int *transient)
 {
+	ssize_t got;
 	void *buf;
 
 	if (!len || len > ANONSTAT_UNWIND_MAX_SECTION)
 		return NULL;
 	buf = kvmalloc(len, GFP_KERNEL | __GFP_NOWARN);
-	if (!buf)
-		return NULL;
-	if (kernel_read(file, buf, len, &pos) != len) {
-		kvfree(buf);
+	if (!buf) {
+		*transient = -ENOMEM;
 		return NULL;
 	}
-	return buf;
+	got = kernel_read(file, buf, len, &pos);
+	if (got == len)
+		return buf;
+	if (got < 0)
+		*transient = got;
+	kvfree(buf);
+	return NULL;
 }
 
 /* The PT_LOAD segment that holds virtual address @vaddr; NULL if none. */
@@ -213,6 +250,7 @@ struct unwind_src {
 	struct anonstat_cfi_input in;
 	void *hdr;
 	void *frame;
+	int transient;		/* see read_file() */
 };
 
 /* .eh_frame_hdr and the .eh_frame it points to, through the program headers. */
@@ -228,7 +266,7 @@ static int src_from_phdrs(struct file *file, const struct elf64_phdr *ph,
 			eh = &ph[i];
 	if (!eh)
 		return -ENOENT;
-	src->hdr = read_file(file, eh->p_offset, eh->p_filesz);
+	src->hdr = read_file(file, eh->p_offset, eh->p_filesz, &src->transient);
 	if (!src->hdr)
 		return -EINVAL;
 	src->in.hdr = (struct anonstat_cfi_section){
@@ -240,7 +278,8 @@ static int src_from_phdrs(struct file *file, const struct elf64_phdr *ph,
 		return -EINVAL;
 	len = min_t(u64, load->p_vaddr + load->p_filesz - frame,
 		    ANONSTAT_UNWIND_MAX_SECTION);
-	src->frame = read_file(file, load->p_offset + (frame - load->p_vaddr), len);
+	src->frame = read_file(file, load->p_offset + (frame - load->p_vaddr), len,
+			       &src->transient);
 	if (!src->frame)
 		return -EINVAL;
 	src->in.frame = (struct anonstat_cfi_section){ src->frame, len, frame };
@@ -260,12 +299,13 @@ static int src_from_shdrs(struct file *file, const struct elf64_hdr *eh,
 	if (!eh->e_shnum || eh->e_shnum > MAX_SHDRS ||
 	    eh->e_shentsize != sizeof(*sh) || eh->e_shstrndx >= eh->e_shnum)
 		return -ENOENT;
-	sh = read_file(file, eh->e_shoff, eh->e_shnum * sizeof(*sh));
+	sh = read_file(file, eh->e_shoff, eh->e_shnum * sizeof(*sh), &src->transient);
 	if (!sh)
 		return -EINVAL;
 	strtab = &sh[eh->e_shstrndx];
 	names = strtab->sh_size <= MAX_SHSTRTAB ?
-		read_file(file, strtab->sh_offset, strtab->sh_size) : NULL;
+		read_file(file, strtab->sh_offset, strtab->sh_size,
+			  &src->transient) : NULL;
 	if (!names)
 		goto out;
 	names[strtab->sh_size - 1] = 0;
@@ -286,7 +326,8 @@ static int src_from_shdrs(struct file *file, const struct elf64_hdr *eh,
 		}
 	}
 	if (found) {
-		src->frame = read_file(file, found->sh_offset, found->sh_size);
+		src->frame = read_file(file, found->sh_offset, found->sh_size,
+				       &src->transient);
 		ret = src->frame ? 0 : -EINVAL;
 		src->in.frame = (struct anonstat_cfi_section){
 			src->frame, found->sh_size, debug ? 0 : found->sh_addr };
@@ -310,15 +351,20 @@ static int unwind_build(struct anonstat_unwind_obj *obj, struct file *file)
 	loff_t pos = 0;
 	unsigned int i;
 	int ret = -ENOENT;
+	ssize_t got;
 
-	if (!S_ISREG(file_inode(file)->i_mode) ||
-	    kernel_read(file, &eh, sizeof(eh), &pos) != sizeof(eh) ||
-	    memcmp(eh.e_ident, ELFMAG, SELFMAG) ||
+	if (!S_ISREG(file_inode(file)->i_mode))
+		return -ENOENT;
+	got = kernel_read(file, &eh, sizeof(eh), &pos);
+	if (got < 0)
+		return got;
+	if (got != sizeof(eh) || memcmp(eh.e_ident, ELFMAG, SELFMAG) ||
 	    eh.e_ident[EI_CLASS] != ELFCLASS64 || eh.e_ident[EI_DATA] != ELFDATA2LSB ||
 	    eh.e_machine != ANONSTAT_EM || eh.e_phentsize != sizeof(*ph) ||
 	    !eh.e_phnum || eh.e_phnum > MAX_PHDRS)
 		return -ENOENT;
-	ph = read_file(file, eh.e_phoff, eh.e_phnum * sizeof(*ph));
+	ph = read_file(file, eh.e_phoff, eh.e_phnum * sizeof(*ph),
+		       &src.transient);
 	if (!ph)
 		return -EINVAL;
 	for (i = 0; i < eh.e_phnum; i++) {
@@ -345,7 +391,8 @@ static int unwind_build(struct anonstat_unwind_obj *obj, struct file *file)
 		kvfree(src.hdr);
 		kvfree(src.frame);
 		src = (struct unwind_src){ .in = { .arch = ANONSTAT_CFI_ARCH,
-			.base = obj->base, .limit = obj->limit } };
+			.base = obj->base, .limit = obj->limit },
+			.transient = src.transient };
 		ret = src_from_shdrs(file, &eh, &src);
 	}
 	if (ret)
@@ -366,7 +413,7 @@ out:
 	kvfree(src.hdr);
 	kvfree(src.frame);
 	kvfree(ph);
-	return ret;
+	return ret && src.transient ? src.transient : ret;
 }
 
 static void unwind_free(struct anonstat_unwind_obj *obj)
@@ -395,7 +442,9 @@ struct anonstat_unwind_obj *anonstat_unwind_load(struct file *file)
 		goto drop;
 	unwind_key(file, &obj->key);
 	obj->status = unwind_build(obj, file);
-	if (obj->status == -ENOMEM)
+	/* not for good: no entry, the next walk tries again */
+	if (obj->status == -ENOMEM || obj->status == -EIO ||
+	    obj->status == -EINTR || obj->status == -ERESTARTSYS)
 		goto drop_obj;
 	obj->bytes = sizeof(*obj) + obj->nr_rows * sizeof(*obj->rows);
 	if (atomic_long_add_return(obj->bytes, &anonstat_unwind_bytes) > cap) {

@@ -27,16 +27,16 @@ bad() { echo "FAIL $T: $*"; fail=$((fail + 1)); }
 
 # the control settings and their defaults, one "key value" a line, sorted
 settings() {
-	grep -E '^(enabled|depth|filter_pids|filter_comm|max_regions|max_sites|retain_exited) ' \
+	grep -E '^(enabled|depth|filter_pids|filter_comm|max_regions|max_sites|retain_exited|max_unwind_mib) ' \
 		$D/status | sort
 }
 default_settings=$(printf '%s\n' 'enabled 1' 'depth 16' 'filter_pids all' \
 	'filter_comm all' 'max_regions 1000000' 'max_sites 100000' \
-	'retain_exited 64' | sort)
+	'retain_exited 64' 'max_unwind_mib 64' | sort)
 
 restore_settings() {
 	for c in 'pid all' 'comm all' 'depth 16' 'max_regions 1000000' \
-		'max_sites 100000' 'retain_exited 64' enable; do
+		'max_sites 100000' 'retain_exited 64' 'max_unwind_mib 64' enable; do
 		echo "$c" >$D/control
 	done
 }

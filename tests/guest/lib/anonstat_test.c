@@ -225,7 +225,8 @@ void ctl_restore(void)
 {
 	static const char *const cmds[] = {
 		"pid all", "comm all", "depth 16", "max_regions 1000000",
-		"max_sites 100000", "retain_exited 64", "enable",
+		"max_sites 100000", "retain_exited 64", "max_unwind_mib 64",
+		"enable",
 	};
 	size_t i;
 

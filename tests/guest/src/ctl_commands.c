@@ -57,6 +57,11 @@ static const struct accept accepts[] = {
 	{ "retain_exited 0", "retain_exited", "0" },
 	{ "retain_exited 4096", "retain_exited", "4096" },
 	{ "retain_exited 64\n", "retain_exited", "64" },
+	{ "depth 32", "depth", "32" },
+	{ "depth 16", "depth", "16" },
+	{ "max_unwind_mib 0", "max_unwind_mib", "0" },
+	{ "max_unwind_mib 4096", "max_unwind_mib", "4096" },
+	{ "max_unwind_mib 64\n", "max_unwind_mib", "64" },
 };
 
 #define CMD(s)	{ s, sizeof(s) - 1 }
@@ -76,6 +81,7 @@ static const struct reject rejects[] = {
 	CMD("max_regions 4294967396"), CMD("max_regions 18446744073709551616"),
 	CMD("max_sites 1048577"), CMD("max_sites -1"),
 	CMD("retain_exited 4097"), CMD("retain_exited 18446744073709551615"),
+	CMD("max_unwind_mib 4097"), CMD("max_unwind_mib -1"), CMD("max_unwind_mib"),
 	CMD("pid"), CMD("pid "), CMD("pid x"), CMD("pid -1"), CMD("pid 1,,2"),
 	CMD("pid 1,"), CMD("pid ,1"), CMD("pid 1 2"), CMD("pid all 1"),
 	CMD("pid 1,all"), CMD("pid 4294967297"), CMD("pid 99999999999999999999"),
@@ -87,7 +93,7 @@ static const struct reject rejects[] = {
 /* settings that a rejected command must leave as they were */
 static const char *const settings[] = {
 	"enabled", "depth", "filter_pids", "filter_comm", "max_regions",
-	"max_sites", "retain_exited",
+	"max_sites", "retain_exited", "max_unwind_mib",
 };
 
 static struct as_status st;
