@@ -191,6 +191,18 @@ test_acct_shlib() {
 	run_prog acct_shlib
 }
 
+# The stacks the module records for calls from programs without frame
+# pointers (tests/guest/unwind/: -O2, -O3, a libucm-like hook library,
+# signal handlers) against elfutils' eu-stack for the same process stopped
+# at each call: every frame up to depth 32 (src/unwind_check.c).  The
+# counts are the marked calls of each program.
+test_unwind_eu_stack() {
+	run_prog unwind_check -n 8 uw_o2
+	run_prog unwind_check -n 6 uw_o3
+	run_prog unwind_check -n 4 uw_hook
+	run_prog unwind_check -n 4 uw_signal
+}
+
 test_acct_concurrency() {
 	run_prog acct_concurrency
 }

@@ -17,6 +17,7 @@
 #   build/REL/             module build directory and anonstat.ko
 #   apt/SERIES-arm64/      private apt root of an arm64 series (arm64 + amd64)
 #   arm64/busybox          busybox-static:arm64 for the arm64 guests
+#   arm64/elfutils/        elfutils:arm64 (eu-stack) and its libraries, unpacked
 #   ccache/                ccache's directory for the debug kernel's builds
 
 ANONSTAT_CACHE=${ANONSTAT_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/anonstat}
@@ -303,6 +304,27 @@ vm_fetch_busybox_arm64() {
 	chmod +x "$bb"
 }
 
+# elfutils' eu-stack for the arm64 guests, the independent unwinder of
+# unwind_check: bookworm's arm64 packages of it and of the libraries it
+# needs beyond the cross C library (libc6-arm64-cross, libstdc++6-arm64-
+# cross), unpacked under arm64/elfutils (never installed).
+VM_ELFUTILS_ARM64_PKGS="elfutils libdw1 libelf1 libbz2-1.0 liblzma5 zlib1g"
+vm_fetch_elfutils_arm64() {
+	local dir=$ANONSTAT_CACHE/arm64/elfutils p f pkgs=()
+	[ "$(cat "$dir/.complete" 2>/dev/null)" = "$VM_ELFUTILS_ARM64_PKGS" ] && return 0
+	vm_apt_update 6.1
+	rm -rf "$dir" "$dir.dl"
+	for p in $VM_ELFUTILS_ARM64_PKGS; do pkgs+=("$p:arm64"); done
+	vm_log "downloading ${pkgs[*]}"
+	vm_download 6.1 "$dir.dl" "${pkgs[@]}"
+	for f in "$dir.dl"/*.deb; do
+		dpkg-deb -x "$f" "$dir" || vm_die "dpkg-deb -x $f failed"
+	done
+	rm -rf "$dir.dl"
+	[ -x "$dir/usr/bin/eu-stack" ] || vm_die "no usr/bin/eu-stack in elfutils:arm64"
+	echo "$VM_ELFUTILS_ARM64_PKGS" >"$dir/.complete"
+}
+
 # Make the build chroot of SUITE holding the headers of REL and dkms (for
 # tests/host/packaging.sh; a chroot cached before it had none gets it here).
 vm_prepare_chroot() {
@@ -360,6 +382,7 @@ vm_prepare() {
 	elif [ "$builder" = cross ]; then
 		vm_fetch_headers_host "$series" "$rel"
 		vm_fetch_busybox_arm64
+		vm_fetch_elfutils_arm64
 	else
 		vm_prepare_chroot "$builder" "$rel" "$series"
 	fi
