@@ -139,6 +139,39 @@ static int step_by_fp(struct walk *w)
 	return STEP_FRAME;
 }
 
+/*
+ * arm64's signal trampoline (arch.h): the interrupted registers, from the
+ * signal frame at the stack pointer.  false when the code at pc is not the
+ * trampoline; STEP_FAULT in *ret when a word could not be read.
+ */
+static bool step_sigreturn(struct walk *w, int *ret)
+{
+	unsigned long insns, pc, sp, fp, lr;
+
+	*ret = STEP_FAULT;
+	if (!ANONSTAT_SIGRETURN_INSNS || (w->pc & 3))
+		return false;
+	if (!read_word(w, w->pc, &insns))
+		return true;
+	if (insns != ANONSTAT_SIGRETURN_INSNS)
+		return false;
+	if (!read_word(w, w->sp + ANONSTAT_SIGFRAME_PC, &pc) ||
+	    !read_word(w, w->sp + ANONSTAT_SIGFRAME_SP, &sp) ||
+	    !read_word(w, w->sp + ANONSTAT_SIGFRAME_FP, &fp) ||
+	    !read_word(w, w->sp + ANONSTAT_SIGFRAME_LR, &lr))
+		return true;
+	*ret = STEP_FRAME;
+	w->pc = anonstat_code_addr(pc);
+	w->sp = sp;
+	w->fp = fp;
+	w->lr = anonstat_code_addr(lr);
+	w->fp_known = true;
+	w->lr_known = true;	/* the interrupted code may be a leaf */
+	w->exact = true;
+	w->by_fp = false;
+	return true;
+}
+
 /* The row of the frame's pc, or NULL; STEP_LOAD in *ret when its table is not built yet. */
 static const struct anonstat_unwind_row *frame_row(struct walk *w,
 						   struct mm_struct *mm,
@@ -199,8 +232,11 @@ static int step(struct walk *w, struct mm_struct *mm)
 	row = frame_row(w, mm, look, &ret);
 	if (ret != STEP_FRAME)
 		return ret;
-	if (!row)
+	if (!row) {
+		if (step_sigreturn(w, &ret))
+			return ret;
 		return step_by_fp(w);
+	}
 
 	switch (row->cfa) {
 	case ANONSTAT_CFA_END:
@@ -232,11 +268,11 @@ static int step(struct walk *w, struct mm_struct *mm)
 
 	switch (row->ra) {
 	case ANONSTAT_REG_AT_CFA:
-		if (!read_word(w, cfa + row->ra_off, &ra))
+		if (!read_word(w, cfa + anonstat_row_ra_off(row), &ra))
 			return STEP_FAULT;
 		break;
 	case ANONSTAT_REG_AT_SP:
-		if (!read_word(w, w->sp + row->ra_off, &ra))
+		if (!read_word(w, w->sp + anonstat_row_ra_off(row), &ra))
 			return STEP_FAULT;
 		break;
 	case ANONSTAT_REG_SAME:
@@ -250,12 +286,12 @@ static int step(struct walk *w, struct mm_struct *mm)
 
 	switch (row->fp) {
 	case ANONSTAT_REG_AT_CFA:
-		if (!read_word(w, cfa + row->fp_off, &fp))
+		if (!read_word(w, cfa + anonstat_row_fp_off(row), &fp))
 			return STEP_FAULT;
 		fp_known = true;
 		break;
 	case ANONSTAT_REG_AT_SP:
-		if (!read_word(w, w->sp + row->fp_off, &fp))
+		if (!read_word(w, w->sp + anonstat_row_fp_off(row), &fp))
 			return STEP_FAULT;
 		fp_known = true;
 		break;

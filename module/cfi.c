@@ -467,11 +467,13 @@ static void make_row(const struct interp *ip, struct anonstat_unwind_row *row)
 			break;
 		case RULE_AT_CFA:
 		case RULE_AT_SP:
-			if (!fits(rules[i]->off, -32768, 32767))
+			/* in 8-byte units (cfi.h) */
+			if ((rules[i]->off & 7) ||
+			    !fits(rules[i]->off, -32768 * 8, 32767 * 8))
 				return;
 			out[i] = rules[i]->rule == RULE_AT_CFA ?
 				 ANONSTAT_REG_AT_CFA : ANONSTAT_REG_AT_SP;
-			offs[i] = rules[i]->off;
+			offs[i] = rules[i]->off / 8;
 			break;
 		default:
 			out[i] = ANONSTAT_REG_UNKNOWN;
@@ -511,9 +513,9 @@ static void make_row(const struct interp *ip, struct anonstat_unwind_row *row)
 	}
 	row->cfa_off = st->cfa_off;
 	row->ra = out[0];
-	row->ra_off = offs[0];
+	row->ra_off8 = offs[0];
 	row->fp = out[1];
-	row->fp_off = offs[1];
+	row->fp_off8 = offs[1];
 	if (ip->signal)
 		row->flags |= ANONSTAT_ROW_SIGNAL;
 }
@@ -523,7 +525,7 @@ static bool same_rules(const struct anonstat_unwind_row *a,
 {
 	return a->cfa == b->cfa && a->cfa_off == b->cfa_off && a->ra == b->ra &&
 	       a->fp == b->fp && a->flags == b->flags &&
-	       a->ra_off == b->ra_off && a->fp_off == b->fp_off;
+	       a->ra_off8 == b->ra_off8 && a->fp_off8 == b->fp_off8;
 }
 
 static void append(struct interp *ip, u64 pc, const struct anonstat_unwind_row *row)
@@ -628,6 +630,16 @@ static void reg_expression(struct interp *ip, struct cursor *c, u64 reg, u64 len
 	set_rule(ip, reg, RULE_OTHER, 0);
 }
 
+/*
+ * An operand times the data alignment factor, wrapping: past 64 bits the
+ * input is garbage (that the range checks of make_row() leave out), not a
+ * signed overflow, which is undefined behaviour.
+ */
+static s64 scaled(u64 v, s64 factor)
+{
+	return (s64)(v * (u64)factor);
+}
+
 /* Move the location on by @delta; instructions of a CIE may not. */
 static void advance(struct interp *ip, struct cursor *c, u64 delta, bool in_cie)
 {
@@ -659,7 +671,7 @@ static bool run(struct interp *ip, const u8 *p, const u8 *end, bool in_cie)
 			advance(ip, &c, (op & 0x3f) * cie->code_align, in_cie);
 			continue;
 		case DW_CFA_offset:
-			off = rd_uleb(&c) * cie->data_align;
+			off = scaled(rd_uleb(&c), cie->data_align);
 			set_rule(ip, op & 0x3f, RULE_AT_CFA, off);
 			continue;
 		case DW_CFA_restore:
@@ -692,7 +704,7 @@ static bool run(struct interp *ip, const u8 *p, const u8 *end, bool in_cie)
 			break;
 		case DW_CFA_offset_extended:
 			reg = rd_uleb(&c);
-			off = rd_uleb(&c) * cie->data_align;
+			off = scaled(rd_uleb(&c), cie->data_align);
 			set_rule(ip, reg, RULE_AT_CFA, off);
 			break;
 		case DW_CFA_restore_extended:
@@ -733,7 +745,7 @@ static bool run(struct interp *ip, const u8 *p, const u8 *end, bool in_cie)
 		case DW_CFA_def_cfa_sf:
 			ip->st.cfa_kind = CFA_REG;
 			ip->st.cfa_reg = rd_uleb(&c);
-			ip->st.cfa_off = rd_sleb(&c) * cie->data_align;
+			ip->st.cfa_off = scaled(rd_sleb(&c), cie->data_align);
 			break;
 		case DW_CFA_def_cfa_register:
 			/* the offset stays; only meaningful after a register CFA */
@@ -749,7 +761,7 @@ static bool run(struct interp *ip, const u8 *p, const u8 *end, bool in_cie)
 		case DW_CFA_def_cfa_offset_sf:
 			if (ip->st.cfa_kind != CFA_REG)
 				ip->st.cfa_kind = CFA_OTHER;
-			ip->st.cfa_off = rd_sleb(&c) * cie->data_align;
+			ip->st.cfa_off = scaled(rd_sleb(&c), cie->data_align);
 			break;
 		case DW_CFA_def_cfa_expression:
 			len = rd_uleb(&c);
@@ -762,7 +774,7 @@ static bool run(struct interp *ip, const u8 *p, const u8 *end, bool in_cie)
 			break;
 		case DW_CFA_offset_extended_sf:
 			reg = rd_uleb(&c);
-			off = rd_sleb(&c) * cie->data_align;
+			off = scaled(rd_sleb(&c), cie->data_align);
 			set_rule(ip, reg, RULE_AT_CFA, off);
 			break;
 		case DW_CFA_val_offset:
@@ -792,7 +804,7 @@ static bool run(struct interp *ip, const u8 *p, const u8 *end, bool in_cie)
 			break;
 		case DW_CFA_GNU_negative_offset_extended:
 			reg = rd_uleb(&c);
-			off = -(s64)rd_uleb(&c) * cie->data_align;
+			off = scaled(0 - rd_uleb(&c), cie->data_align);
 			set_rule(ip, reg, RULE_AT_CFA, off);
 			break;
 		default:
