@@ -191,6 +191,12 @@ test_acct_shlib() {
 	run_prog acct_shlib
 }
 
+# damaged call frame information in copies of a library, and the unwind
+# caps (max_unwind_mib 0, depth 1): acct_hostile_cfi.c says what it checks
+test_acct_hostile_cfi() {
+	run_prog acct_hostile_cfi
+}
+
 test_acct_concurrency() {
 	run_prog acct_concurrency
 }
