@@ -301,7 +301,7 @@ extern unsigned int anonstat_max_unwind_mib;
 struct anonstat_unwind_obj *anonstat_unwind_find(struct file *file);
 struct anonstat_unwind_obj *anonstat_unwind_load(struct file *file);
 const struct anonstat_unwind_row *
-anonstat_unwind_row(const struct anonstat_unwind_obj *obj, u64 off);
+anonstat_unwind_row(struct anonstat_unwind_obj *obj, u64 off);
 void anonstat_unwind_show(struct seq_file *m);
 void anonstat_unwind_exit(void);
 

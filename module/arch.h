@@ -90,6 +90,16 @@ static __always_inline unsigned long anonstat_code_addr(unsigned long addr)
 	return addr;
 }
 
+/*
+ * glibc's signal trampoline (__restore_rt) is in libc and has CFI: no
+ * signal frame needs the code below.
+ */
+#define ANONSTAT_SIGRETURN_INSNS	0ULL
+#define ANONSTAT_SIGFRAME_PC		0
+#define ANONSTAT_SIGFRAME_SP		0
+#define ANONSTAT_SIGFRAME_FP		0
+#define ANONSTAT_SIGFRAME_LR		0
+
 /* Byte @i of the 8 bytes @w read from memory; no array, see callsite.c. */
 #define ANONSTAT_BYTE(w, i)	((u8)((w) >> (8 * (i))))
 
@@ -184,6 +194,27 @@ static __always_inline unsigned long anonstat_code_addr(unsigned long addr)
 {
 	return addr & GENMASK_ULL(VA_BITS_MIN - 1, 0);
 }
+
+/*
+ * The signal trampoline is the vDSO's __kernel_rt_sigreturn:
+ * "mov x8, #__NR_rt_sigreturn; svc #0".  Its CFI (a frame record the
+ * kernel puts in the signal frame) gives the interrupted x29 and x30, not
+ * the interrupted pc, so the walk reads the registers from the signal
+ * frame instead, as gdb and libgcc do: at the trampoline the stack pointer
+ * is the handler's at entry, the start of struct rt_sigframe
+ * (arch/arm64/kernel/signal.c): a siginfo, then the ucontext.
+ */
+#include <asm/ucontext.h>
+
+#define ANONSTAT_SIGRETURN_INSNS	0xd4000001d2801168ULL	/* in memory order */
+#define ANONSTAT_SIGFRAME_MCONTEXT \
+	(sizeof(siginfo_t) + offsetof(struct ucontext, uc_mcontext))
+#define ANONSTAT_SIGFRAME_REG(field) \
+	(ANONSTAT_SIGFRAME_MCONTEXT + offsetof(struct sigcontext, field))
+#define ANONSTAT_SIGFRAME_PC		ANONSTAT_SIGFRAME_REG(pc)
+#define ANONSTAT_SIGFRAME_SP		ANONSTAT_SIGFRAME_REG(sp)
+#define ANONSTAT_SIGFRAME_FP		ANONSTAT_SIGFRAME_REG(regs[29])
+#define ANONSTAT_SIGFRAME_LR		ANONSTAT_SIGFRAME_REG(regs[30])
 
 /*
  * Do the 8 bytes @w that end at @addr end with a call instruction?  The

@@ -18,15 +18,15 @@
  * The walk runs at the task's return to user space (call.c), in process
  * context, with the mmap lock held for reading (for find_vma()); it may
  * drop and retake the lock, either to build a file's table (reading the
- * file may sleep) or to fault in a stack page that is not present (user
- * memory is read with copy_from_user_nofault() under the lock: a fault
- * there would take the mmap lock again).  Then the step starts over from
+ * file may sleep) or to fault in a stack page that is not present (under
+ * the lock user memory is read with page faults disabled: a fault there
+ * would take the mmap lock again).  Then the step starts over from
  * the same state: nothing is committed before a step's reads are done.
  *
  * What bounds it, whatever the process put in its stack and its files:
  * at most @depth frames (ANONSTAT_MAX_DEPTH); per frame a find_vma(), a
  * binary search of one table and at most three word reads, all of the
- * task's own user memory (copy_from_user_nofault() checks each address);
+ * task's own user memory (access_ok() checks each address);
  * at most ANONSTAT_WALK_MAX_LOADS tables built and ANONSTAT_WALK_MAX_FAULTS
  * pages faulted in per walk.  How each walk ended is counted (status).
  *
@@ -68,6 +68,20 @@ enum step {
 	/* >= 0: enum anonstat_walk_end */
 };
 
+/*
+ * A mapping of code a walk has looked up: consecutive frames are mostly in
+ * the same few files (the program, libc), and find_vma() is the biggest
+ * part of a step.  Valid only while the mmap lock is held without a break.
+ */
+struct walk_vma {
+	unsigned long start;
+	unsigned long end;
+	u64 file_off;			/* of start */
+	struct anonstat_unwind_obj *obj;	/* NULL: no table, frame pointers */
+};
+
+#define WALK_VMAS	2
+
 struct walk {
 	/* the frame being unwound */
 	unsigned long pc;
@@ -84,12 +98,19 @@ struct walk {
 	unsigned long fault;
 	/* the file whose table could not be built, in this walk */
 	struct file *no_table;
+	struct walk_vma vmas[WALK_VMAS];
+	unsigned int nr_vmas;
+	unsigned int next_vma;
 };
 
 /* The word at user address @addr; false (and walk->fault set) if its page is not there. */
-static bool read_word(struct walk *w, unsigned long addr, unsigned long *val)
+static __always_inline bool read_word(struct walk *w, unsigned long addr,
+				      unsigned long *val)
 {
-	if (!copy_from_user_nofault(val, (const void __user *)addr, sizeof(*val)))
+	const unsigned long __user *p = (const unsigned long __user *)addr;
+
+	/* page faults are disabled: a page not there is -EFAULT */
+	if (likely(access_ok(p, sizeof(*p)) && !__get_user(*val, p)))
 		return true;
 	w->fault = addr;
 	return false;
@@ -118,31 +139,82 @@ static int step_by_fp(struct walk *w)
 	return STEP_FRAME;
 }
 
+/*
+ * arm64's signal trampoline (arch.h): the interrupted registers, from the
+ * signal frame at the stack pointer.  false when the code at pc is not the
+ * trampoline; STEP_FAULT in *ret when a word could not be read.
+ */
+static bool step_sigreturn(struct walk *w, int *ret)
+{
+	unsigned long insns, pc, sp, fp, lr;
+
+	*ret = STEP_FAULT;
+	if (!ANONSTAT_SIGRETURN_INSNS || (w->pc & 3))
+		return false;
+	if (!read_word(w, w->pc, &insns))
+		return true;
+	if (insns != ANONSTAT_SIGRETURN_INSNS)
+		return false;
+	if (!read_word(w, w->sp + ANONSTAT_SIGFRAME_PC, &pc) ||
+	    !read_word(w, w->sp + ANONSTAT_SIGFRAME_SP, &sp) ||
+	    !read_word(w, w->sp + ANONSTAT_SIGFRAME_FP, &fp) ||
+	    !read_word(w, w->sp + ANONSTAT_SIGFRAME_LR, &lr))
+		return true;
+	*ret = STEP_FRAME;
+	w->pc = anonstat_code_addr(pc);
+	w->sp = sp;
+	w->fp = fp;
+	w->lr = anonstat_code_addr(lr);
+	w->fp_known = true;
+	w->lr_known = true;	/* the interrupted code may be a leaf */
+	w->exact = true;
+	w->by_fp = false;
+	return true;
+}
+
 /* The row of the frame's pc, or NULL; STEP_LOAD in *ret when its table is not built yet. */
 static const struct anonstat_unwind_row *frame_row(struct walk *w,
 						   struct mm_struct *mm,
 						   unsigned long look, int *ret)
 {
-	struct vm_area_struct *vma = find_vma(mm, look);
-	struct anonstat_unwind_obj *obj;
+	struct anonstat_unwind_obj *obj = NULL;
+	struct vm_area_struct *vma;
+	struct walk_vma *wv;
+	unsigned int i;
 
 	*ret = STEP_FRAME;
+	for (i = 0; i < w->nr_vmas; i++) {
+		wv = &w->vmas[i];
+		if (look - wv->start < wv->end - wv->start)
+			goto found;
+	}
+	vma = find_vma(mm, look);
 	if (!vma || vma->vm_start > look || !(vma->vm_flags & VM_EXEC)) {
 		/* not code: the return address read was not one */
 		w->not_code = true;
 		*ret = ANONSTAT_WALK_INVALID;
 		return NULL;
 	}
-	if (!vma->vm_file || vma->vm_file == w->no_table)
-		return NULL;
-	obj = anonstat_unwind_find(vma->vm_file);
-	if (!obj) {
-		w->load = get_file(vma->vm_file);
-		*ret = STEP_LOAD;
-		return NULL;
+	if (vma->vm_file && vma->vm_file != w->no_table) {
+		obj = anonstat_unwind_find(vma->vm_file);
+		if (!obj) {
+			w->load = get_file(vma->vm_file);
+			*ret = STEP_LOAD;
+			return NULL;
+		}
 	}
-	return anonstat_unwind_row(obj, look - vma->vm_start +
-				   ((u64)vma->vm_pgoff << PAGE_SHIFT));
+	wv = &w->vmas[w->next_vma];
+	w->next_vma = (w->next_vma + 1) % WALK_VMAS;
+	if (w->nr_vmas < WALK_VMAS)
+		w->nr_vmas++;
+	wv->start = vma->vm_start;
+	wv->end = vma->vm_end;
+	wv->file_off = (u64)vma->vm_pgoff << PAGE_SHIFT;
+	wv->obj = obj;
+found:
+	if (!wv->obj)
+		return NULL;
+	return anonstat_unwind_row(wv->obj, look - wv->start + wv->file_off);
 }
 
 /*
@@ -160,8 +232,11 @@ static int step(struct walk *w, struct mm_struct *mm)
 	row = frame_row(w, mm, look, &ret);
 	if (ret != STEP_FRAME)
 		return ret;
-	if (!row)
+	if (!row) {
+		if (step_sigreturn(w, &ret))
+			return ret;
 		return step_by_fp(w);
+	}
 
 	switch (row->cfa) {
 	case ANONSTAT_CFA_END:
@@ -277,6 +352,7 @@ int anonstat_callsite_capture(struct anonstat_callsite *cs, unsigned int depth)
 	depth = clamp_t(unsigned int, depth, 1, ANONSTAT_MAX_DEPTH);
 	if (depth == 1)
 		return 0;
+	pagefault_disable();
 	for (;;) {
 		ret = step(&w, mm);
 		if (ret == STEP_FRAME) {
@@ -293,7 +369,10 @@ int anonstat_callsite_capture(struct anonstat_callsite *cs, unsigned int depth)
 		}
 		if (ret >= 0)
 			break;
+		pagefault_enable();
 		mmap_read_unlock(mm);
+		w.nr_vmas = 0;
+		w.next_vma = 0;
 		if (ret == STEP_LOAD) {
 			struct file *file = w.load;
 
@@ -313,9 +392,11 @@ int anonstat_callsite_capture(struct anonstat_callsite *cs, unsigned int depth)
 			atomic64_inc(&anonstat_walk_ends[ANONSTAT_WALK_UNREADABLE]);
 			return -EINTR;
 		}
+		pagefault_disable();
 		if (ret >= 0)
 			break;
 	}
+	pagefault_enable();
 	/* a "return address" that is not code is not a frame */
 	if (w.not_code && cs->depth > 1) {
 		cs->depth--;

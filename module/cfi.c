@@ -628,6 +628,16 @@ static void reg_expression(struct interp *ip, struct cursor *c, u64 reg, u64 len
 	set_rule(ip, reg, RULE_OTHER, 0);
 }
 
+/*
+ * An operand times the data alignment factor, wrapping: past 64 bits the
+ * input is garbage (that the range checks of make_row() leave out), not a
+ * signed overflow, which is undefined behaviour.
+ */
+static s64 scaled(u64 v, s64 factor)
+{
+	return (s64)(v * (u64)factor);
+}
+
 /* Move the location on by @delta; instructions of a CIE may not. */
 static void advance(struct interp *ip, struct cursor *c, u64 delta, bool in_cie)
 {
@@ -659,7 +669,7 @@ static bool run(struct interp *ip, const u8 *p, const u8 *end, bool in_cie)
 			advance(ip, &c, (op & 0x3f) * cie->code_align, in_cie);
 			continue;
 		case DW_CFA_offset:
-			off = rd_uleb(&c) * cie->data_align;
+			off = scaled(rd_uleb(&c), cie->data_align);
 			set_rule(ip, op & 0x3f, RULE_AT_CFA, off);
 			continue;
 		case DW_CFA_restore:
@@ -692,7 +702,7 @@ static bool run(struct interp *ip, const u8 *p, const u8 *end, bool in_cie)
 			break;
 		case DW_CFA_offset_extended:
 			reg = rd_uleb(&c);
-			off = rd_uleb(&c) * cie->data_align;
+			off = scaled(rd_uleb(&c), cie->data_align);
 			set_rule(ip, reg, RULE_AT_CFA, off);
 			break;
 		case DW_CFA_restore_extended:
@@ -733,7 +743,7 @@ static bool run(struct interp *ip, const u8 *p, const u8 *end, bool in_cie)
 		case DW_CFA_def_cfa_sf:
 			ip->st.cfa_kind = CFA_REG;
 			ip->st.cfa_reg = rd_uleb(&c);
-			ip->st.cfa_off = rd_sleb(&c) * cie->data_align;
+			ip->st.cfa_off = scaled(rd_sleb(&c), cie->data_align);
 			break;
 		case DW_CFA_def_cfa_register:
 			/* the offset stays; only meaningful after a register CFA */
@@ -749,7 +759,7 @@ static bool run(struct interp *ip, const u8 *p, const u8 *end, bool in_cie)
 		case DW_CFA_def_cfa_offset_sf:
 			if (ip->st.cfa_kind != CFA_REG)
 				ip->st.cfa_kind = CFA_OTHER;
-			ip->st.cfa_off = rd_sleb(&c) * cie->data_align;
+			ip->st.cfa_off = scaled(rd_sleb(&c), cie->data_align);
 			break;
 		case DW_CFA_def_cfa_expression:
 			len = rd_uleb(&c);
@@ -762,7 +772,7 @@ static bool run(struct interp *ip, const u8 *p, const u8 *end, bool in_cie)
 			break;
 		case DW_CFA_offset_extended_sf:
 			reg = rd_uleb(&c);
-			off = rd_sleb(&c) * cie->data_align;
+			off = scaled(rd_sleb(&c), cie->data_align);
 			set_rule(ip, reg, RULE_AT_CFA, off);
 			break;
 		case DW_CFA_val_offset:
@@ -792,7 +802,7 @@ static bool run(struct interp *ip, const u8 *p, const u8 *end, bool in_cie)
 			break;
 		case DW_CFA_GNU_negative_offset_extended:
 			reg = rd_uleb(&c);
-			off = -(s64)rd_uleb(&c) * cie->data_align;
+			off = scaled(0 - rd_uleb(&c), cie->data_align);
 			set_rule(ip, reg, RULE_AT_CFA, off);
 			break;
 		default:

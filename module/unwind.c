@@ -44,6 +44,7 @@
 #include "cfi.h"
 
 #define UNWIND_HASH_BITS	10
+#define UNWIND_HINTS		64
 #define MAX_PHDRS		64
 #define MAX_SHDRS		4096
 #define MAX_SHSTRTAB		SZ_1M
@@ -91,6 +92,12 @@ struct anonstat_unwind_obj {
 	u32 nr_rows;
 	size_t bytes;			/* what it adds to anonstat_unwind_bytes */
 	struct anonstat_unwind_row *rows;
+	/*
+	 * The row index last found for pcs that hash alike: checked before
+	 * the binary search, written without a lock (a stale or torn-free
+	 * u32 only costs the search).
+	 */
+	u32 hint[UNWIND_HINTS];
 };
 
 static void unwind_key(struct file *file, struct unwind_key *k)
@@ -137,12 +144,31 @@ struct anonstat_unwind_obj *anonstat_unwind_find(struct file *file)
 	return obj;
 }
 
+/* The row for @rel, through the hint of its slot if that one still fits. */
+static const struct anonstat_unwind_row *
+unwind_lookup_row(struct anonstat_unwind_obj *obj, u32 rel)
+{
+	u32 *hint = &obj->hint[hash_32(rel, ilog2(UNWIND_HINTS))];
+	u32 i = READ_ONCE(*hint);
+	const struct anonstat_unwind_row *row;
+
+	/* the table ends with an INVALID row: i + 1 exists for any valid row */
+	if (i + 1 < obj->nr_rows && obj->rows[i].pc <= rel && rel < obj->rows[i + 1].pc)
+		row = &obj->rows[i];
+	else
+		row = anonstat_cfi_lookup(obj->rows, obj->nr_rows, rel);
+	if (!row || row->cfa == ANONSTAT_CFA_INVALID)
+		return NULL;
+	WRITE_ONCE(*hint, row - obj->rows);
+	return row;
+}
+
 /*
  * The row for offset @off of the file, or NULL: no table, an offset no
  * executable segment holds, or no CFI there.
  */
 const struct anonstat_unwind_row *
-anonstat_unwind_row(const struct anonstat_unwind_obj *obj, u64 off)
+anonstat_unwind_row(struct anonstat_unwind_obj *obj, u64 off)
 {
 	unsigned int i;
 	u64 rel;
@@ -150,14 +176,15 @@ anonstat_unwind_row(const struct anonstat_unwind_obj *obj, u64 off)
 	if (!obj->nr_rows)
 		return NULL;
 	for (i = 0; i < obj->nr_segs; i++) {
-		if (off - obj->segs[i].off < obj->segs[i].filesz) {
-			rel = off - obj->segs[i].off + obj->segs[i].vaddr - obj->base;
-			if (rel >= obj->limit)
-				return NULL;
-			return anonstat_cfi_lookup(obj->rows, obj->nr_rows, rel);
-		}
+		if (off - obj->segs[i].off < obj->segs[i].filesz)
+			break;
 	}
-	return NULL;
+	if (i == obj->nr_segs)
+		return NULL;
+	rel = off - obj->segs[i].off + obj->segs[i].vaddr - obj->base;
+	if (rel >= obj->limit)
+		return NULL;
+	return unwind_lookup_row(obj, rel);
 }
 
 /* ---- building a table ---- */

@@ -171,6 +171,10 @@ test_acct_forged_stack() {
 	run_prog acct_forged_stack
 }
 
+test_acct_jit() {
+	run_prog acct_jit
+}
+
 test_acct_fork() {
 	run_prog acct_fork
 }
