@@ -54,59 +54,68 @@
 
 const struct cfi_damage cfi_damages[] = {
 	/* the library as built */
-	{ "intact", DAMAGE_NONE, 0 },
+	{ "intact", DAMAGE_NONE, 0, false },
 	/* no PT_GNU_EH_FRAME (PT_NULL), .eh_frame and .eh_frame_hdr renamed
 	 * .xx_frame and .xx_frame_hdr, their bytes zeroed */
-	{ "no_eh_frame", DAMAGE_NO_EH_FRAME, 0 },
+	{ "no_eh_frame", DAMAGE_NO_EH_FRAME, 0, false },
 	/* random bytes over all of .eh_frame */
-	{ "frame_random1", DAMAGE_FRAME_RANDOM, 1 },
-	{ "frame_random2", DAMAGE_FRAME_RANDOM, 2 },
-	{ "frame_random3", DAMAGE_FRAME_RANDOM, 3 },
+	{ "frame_random1", DAMAGE_FRAME_RANDOM, 1, false },
+	{ "frame_random2", DAMAGE_FRAME_RANDOM, 2, false },
+	{ "frame_random3", DAMAGE_FRAME_RANDOM, 3, false },
 	/* 8 random bytes of .eh_frame changed to random values */
-	{ "frame_mutate1", DAMAGE_FRAME_MUTATE, 11 },
-	{ "frame_mutate2", DAMAGE_FRAME_MUTATE, 12 },
-	{ "frame_mutate3", DAMAGE_FRAME_MUTATE, 13 },
+	{ "frame_mutate1", DAMAGE_FRAME_MUTATE, 11, false },
+	{ "frame_mutate2", DAMAGE_FRAME_MUTATE, 12, false },
+	{ "frame_mutate3", DAMAGE_FRAME_MUTATE, 13, false },
 	/* random bytes over every FDE's CFA program (the entries intact) */
-	{ "insns_random1", DAMAGE_INSNS_RANDOM, 31 },
-	{ "insns_random2", DAMAGE_INSNS_RANDOM, 32 },
+	{ "insns_random1", DAMAGE_INSNS_RANDOM, 31, false },
+	{ "insns_random2", DAMAGE_INSNS_RANDOM, 32, false },
 	/* every FDE's CFA program random instructions about the CFA, the
 	 * return address and the frame pointer, with random operands: rows
 	 * that send the walk anywhere in the stack and beyond */
-	{ "rules_random1", DAMAGE_RULES_RANDOM, 41 },
-	{ "rules_random2", DAMAGE_RULES_RANDOM, 42 },
-	{ "rules_random3", DAMAGE_RULES_RANDOM, 43 },
-	{ "rules_random4", DAMAGE_RULES_RANDOM, 44 },
+	{ "rules_random1", DAMAGE_RULES_RANDOM, 41, false },
+	{ "rules_random2", DAMAGE_RULES_RANDOM, 42, false },
+	{ "rules_random3", DAMAGE_RULES_RANDOM, 43, false },
+	{ "rules_random4", DAMAGE_RULES_RANDOM, 44, false },
 	/* random bytes over .eh_frame_hdr's search table (past its header) */
-	{ "hdr_table_random1", DAMAGE_HDR_TABLE_RANDOM, 21 },
-	{ "hdr_table_random2", DAMAGE_HDR_TABLE_RANDOM, 22 },
+	{ "hdr_table_random1", DAMAGE_HDR_TABLE_RANDOM, 21, false },
+	{ "hdr_table_random2", DAMAGE_HDR_TABLE_RANDOM, 22, false },
 	/* every FDE's CIE pointer points at the FDE itself */
-	{ "cie_self", DAMAGE_CIE_SELF, 0 },
+	{ "cie_self", DAMAGE_CIE_SELF, 0, false },
 	/* CIE pointers before the section, far past it, 0 (the FDE reads
 	 * as a CIE), into the middle of the CIE */
-	{ "cie_out", DAMAGE_CIE_OUT, 0 },
+	{ "cie_out", DAMAGE_CIE_OUT, 0, false },
 	/* lengths 0xfffffff0, 0x7fffffff, one byte past the section's end */
-	{ "length_huge", DAMAGE_LENGTH_HUGE, 0 },
+	{ "length_huge", DAMAGE_LENGTH_HUGE, 0, false },
 	/* every length 0xffffffff: 64-bit entries whose length is what
 	 * follows (the CIE id or pointer and the next fields) */
-	{ "length_64", DAMAGE_LENGTH_64, 0 },
+	{ "length_64", DAMAGE_LENGTH_64, 0, false },
 	/* FDE ranges of 2^64 - 1 bytes, from 0 or from the FDE's start, and
 	 * of 2 GiB */
-	{ "range_all", DAMAGE_RANGE_ALL, 0 },
+	{ "range_all", DAMAGE_RANGE_ALL, 0, false },
 	/* FDE programs of DW_CFA_remember_state only, or remember_state
 	 * and advance_loc alternately: nested as deep as they are long */
-	{ "remember_deep", DAMAGE_REMEMBER_DEEP, 0 },
+	{ "remember_deep", DAMAGE_REMEMBER_DEEP, 0, false },
 	/* FDE programs of advance_loc, advance_loc1, 2 and 4 only */
-	{ "advance_only", DAMAGE_ADVANCE_ONLY, 0 },
+	{ "advance_only", DAMAGE_ADVANCE_ONLY, 0, false },
 	/* .eh_frame_hdr's fde_count 0xffffffff */
-	{ "hdr_count_huge", DAMAGE_HDR_COUNT_HUGE, 0 },
+	{ "hdr_count_huge", DAMAGE_HDR_COUNT_HUGE, 0, false },
 	/* PT_GNU_EH_FRAME's offset 64 KiB past the file's end */
-	{ "phdr_past_eof", DAMAGE_PHDR_PAST_EOF, 0 },
+	{ "phdr_past_eof", DAMAGE_PHDR_PAST_EOF, 0, false },
 	/* PT_GNU_EH_FRAME's offset 8 bytes before the file's end */
-	{ "phdr_straddle", DAMAGE_PHDR_STRADDLE, 0 },
+	{ "phdr_straddle", DAMAGE_PHDR_STRADDLE, 0, false },
 	/* .eh_frame_hdr's eh_frame_ptr at the start of the executable
 	 * segment and no search table (fde_count omitted): machine code
 	 * read as CFI, entry after entry */
-	{ "frame_in_text", DAMAGE_FRAME_IN_TEXT, 0 },
+	{ "frame_in_text", DAMAGE_FRAME_IN_TEXT, 0, false },
+	/* in hostile_pad, read as .eh_frame (eh_frame_ptr there, no search
+	 * table): a CIE whose initial instructions are 64 KiB of DW_CFA_nop,
+	 * then 3,276 FDEs of that CIE: each FDE runs the CIE's instructions,
+	 * 215 million instructions for 128 KiB of CFI */
+	{ "long_cie", DAMAGE_LONG_CIE, 0, true },
+	/* PT_GNU_EH_FRAME moved to hostile_pad: a search table of 8,190
+	 * entries that all point at one FDE whose program is 64 KiB of
+	 * DW_CFA_nop: 537 million instructions for 128 KiB of CFI */
+	{ "long_fde_hdr", DAMAGE_LONG_FDE_HDR, 0, true },
 };
 const int cfi_ndamages = sizeof(cfi_damages) / sizeof(cfi_damages[0]);
 
@@ -126,6 +135,8 @@ struct image {
 	Elf64_Phdr *ph_eh;		/* PT_GNU_EH_FRAME */
 	Elf64_Phdr *ph_text;		/* the first executable PT_LOAD */
 	Elf64_Shdr *frame, *hdr;	/* .eh_frame, .eh_frame_hdr */
+	size_t pad_off, pad_size;	/* hostile_pad, in the file */
+	uint64_t pad_vaddr;
 	char *frame_name, *hdr_name;
 	int nentries;
 	struct entry entries[MAX_ENTRIES];
@@ -307,6 +318,34 @@ static int parse(struct image *im)
 			im->hdr_name = name;
 		}
 	}
+	for (i = 0; i < eh->e_shnum; i++) {
+		const Elf64_Shdr *str = &sh[sh[i].sh_link < eh->e_shnum ? sh[i].sh_link : 0];
+		size_t k;
+
+		if (sh[i].sh_type != SHT_DYNSYM || sh[i].sh_entsize != sizeof(Elf64_Sym) ||
+		    sh[i].sh_offset + sh[i].sh_size > im->size ||
+		    str->sh_offset + str->sh_size > im->size)
+			continue;
+		for (k = 0; k < sh[i].sh_size / sizeof(Elf64_Sym); k++) {
+			const Elf64_Sym *sym = (const Elf64_Sym *)(lib + sh[i].sh_offset) + k;
+			int j;
+
+			if (sym->st_name >= str->sh_size ||
+			    strncmp((const char *)lib + str->sh_offset + sym->st_name,
+				    "hostile_pad", str->sh_size - sym->st_name))
+				continue;
+			for (j = 0; j < eh->e_phnum; j++) {
+				const Elf64_Phdr *ph = (Elf64_Phdr *)(lib + eh->e_phoff) + j;
+
+				if (ph->p_type == PT_LOAD && sym->st_value >= ph->p_vaddr &&
+				    sym->st_value + sym->st_size <= ph->p_vaddr + ph->p_filesz) {
+					im->pad_off = ph->p_offset + (sym->st_value - ph->p_vaddr);
+					im->pad_vaddr = sym->st_value;
+					im->pad_size = sym->st_size;
+				}
+			}
+		}
+	}
 	if (!im->ph_eh || !im->ph_text || !im->frame || !im->hdr)
 		return fail("no PT_GNU_EH_FRAME, executable PT_LOAD, .eh_frame or .eh_frame_hdr");
 	if (im->frame->sh_offset + im->frame->sh_size > im->size ||
@@ -456,6 +495,49 @@ static size_t rnd_rule(const struct image *im, unsigned char *p)
 	return n;
 }
 
+/*
+ * A CIE at pad offset @at: version 1, "zR", code alignment 1, data
+ * alignment -8, the return address column, FDEs pcrel|sdata4; initial
+ * instructions: CFA = sp + 8 (x86-64) or sp (arm64), then nops to make the
+ * whole entry @len bytes.  Returns the offset after it.
+ */
+static size_t put_cie(const struct image *im, size_t at, size_t len)
+{
+	unsigned char *p = lib + im->pad_off + at;
+	size_t n = 4;
+
+	put32(im->pad_off + at, (uint32_t)(len - 4));
+	memcpy(p + n, (unsigned char[]){ 0, 0, 0, 0, 1, 'z', 'R', 0, 1, 0x78 }, 10);
+	n += 10;
+	n += put_uleb(p + n, im->ra);
+	p[n++] = 1;
+	p[n++] = ENC_PCREL_SDATA4;
+	p[n++] = CFA_DEF_CFA;
+	n += put_uleb(p + n, im->sp);
+	n += put_uleb(p + n, im->ra == 16 ? 8 : 0);
+	memset(p + n, 0, len - n);	/* DW_CFA_nop */
+	return at + len;
+}
+
+/*
+ * An FDE at pad offset @at of the CIE at pad offset @cie, for the first
+ * 16 bytes of the text, its program @insns bytes of nops.  Returns the
+ * offset after it.
+ */
+static size_t put_fde(const struct image *im, size_t at, size_t cie, size_t insns)
+{
+	size_t off = im->pad_off + at;
+	uint64_t vaddr = im->pad_vaddr + at;
+
+	put32(off, (uint32_t)(13 + insns));
+	put32(off + 4, (uint32_t)(at + 4 - cie));
+	put32(off + 8, (uint32_t)(im->ph_text->p_vaddr - (vaddr + 8)));
+	put32(off + 12, 16);
+	lib[off + 16] = 0;
+	memset(lib + off + 17, 0, insns);
+	return at + 17 + insns;
+}
+
 static void damage(struct image *im, const struct cfi_damage *d)
 {
 	size_t fbase = im->frame->sh_offset, fsize = im->frame->sh_size;
@@ -596,6 +678,37 @@ static void damage(struct image *im, const struct cfi_damage *d)
 	case DAMAGE_PHDR_STRADDLE:
 		im->ph_eh->p_offset = im->size - 8;
 		break;
+	case DAMAGE_LONG_CIE: {
+		size_t at = put_cie(im, 0, im->pad_size / 2);
+
+		while (at + 20 + 4 <= im->pad_size)
+			at = put_fde(im, at, 0, 3);
+		put32(im->pad_off + at, 0);	/* the terminator */
+		put32(hbase + 4, (uint32_t)(im->pad_vaddr - (im->hdr->sh_addr + 4)));
+		lib[hbase + 2] = ENC_OMIT;
+		break;
+	}
+	case DAMAGE_LONG_FDE_HDR: {
+		/* the frame: a CIE and one long FDE, in the second half */
+		size_t half = im->pad_size / 2, fde = put_cie(im, half, 32), at;
+		size_t end = put_fde(im, fde, half, im->pad_size - fde - 17 - 4);
+		uint32_t n = (uint32_t)((half - 12) / 8), i;
+
+		put32(im->pad_off + end, 0);
+		/* the header and its table, in the first half */
+		memcpy(lib + im->pad_off, (unsigned char[]){ 1, ENC_PCREL_SDATA4,
+		       ENC_UDATA4, ENC_DATAREL_SDATA4 }, 4);
+		put32(im->pad_off + 4, (uint32_t)(half - 4));
+		put32(im->pad_off + 8, n);
+		for (i = 0, at = 12; i < n; i++, at += 8) {
+			put32(im->pad_off + at, (uint32_t)(im->ph_text->p_vaddr - im->pad_vaddr));
+			put32(im->pad_off + at + 4, (uint32_t)fde);
+		}
+		im->ph_eh->p_offset = im->pad_off;
+		im->ph_eh->p_vaddr = im->ph_eh->p_paddr = im->pad_vaddr;
+		im->ph_eh->p_filesz = im->ph_eh->p_memsz = half;
+		break;
+	}
 	case DAMAGE_FRAME_IN_TEXT:
 		/* eh_frame_ptr is relative to its own address (hdr + 4) */
 		put32(hbase + 4, (uint32_t)(im->ph_text->p_vaddr -
@@ -639,6 +752,9 @@ int cfi_damaged_copy(const char *src, const char *dst,
 	why_len = whylen;
 	if (read_lib(src, &im.size) || parse(&im))
 		return -1;
+	if ((d->kind == DAMAGE_LONG_CIE || d->kind == DAMAGE_LONG_FDE_HDR) &&
+	    im.pad_size < 4096)
+		return fail("%s: no hostile_pad", src);
 	damage(&im, d);
 	return write_copy(dst, im.size);
 }

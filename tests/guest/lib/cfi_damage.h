@@ -12,12 +12,15 @@
  *
  * The library must be ELF64 little-endian (x86-64 or arm64), with 32-bit
  * CFI entries whose FDEs encode addresses pcrel|sdata4 (what gcc and
- * binutils write for both) and an .eh_frame_hdr with binutils' encodings.
+ * binutils write for both) and an .eh_frame_hdr with binutils' encodings;
+ * the damages that need room write into its exported read-only array
+ * hostile_pad (tests/guest/shlib/hostilecfi.c).
  * Nothing here allocates memory (one static buffer: not thread-safe).
  */
 #ifndef CFI_DAMAGE_H
 #define CFI_DAMAGE_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -40,12 +43,20 @@ enum cfi_damage_kind {
 	DAMAGE_PHDR_PAST_EOF,
 	DAMAGE_PHDR_STRADDLE,
 	DAMAGE_FRAME_IN_TEXT,
+	DAMAGE_LONG_CIE,
+	DAMAGE_LONG_FDE_HDR,
 };
 
 struct cfi_damage {
 	const char *name;	/* short, usable in a file name */
 	enum cfi_damage_kind kind;
 	uint32_t seed;		/* the random ones */
+	/*
+	 * CFI whose straightforward compilation costs time quadratic in its
+	 * size (each FDE runs a long CIE program, or the search table lists
+	 * one long FDE many times): what bounds a table's build.
+	 */
+	bool costly;
 };
 
 /* Every damage, the intact copy (DAMAGE_NONE) first, no CFI second. */

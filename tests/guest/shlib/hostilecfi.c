@@ -28,6 +28,13 @@ void *hostile_map(size_t len);
 static char hostile_bss[64 * 1024];
 
 /*
+ * 128 KiB of read-only data nothing reads: room in the file, inside a
+ * PT_LOAD segment, for the CFI some damages write (cfi_damage.c finds it
+ * by its dynamic symbol).
+ */
+__attribute__((used)) const unsigned char hostile_pad[128 * 1024] = { 1 };
+
+/*
  * mmap() with the frame pointer register zeroed.  On x86-64 gcc saves and
  * restores %rbp for the asm that clobbers it; aarch64 gcc 12 does not save
  * x29 for such a clobber, so there the asm saves and restores it itself.

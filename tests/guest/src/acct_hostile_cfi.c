@@ -33,6 +33,11 @@
  *                           (unwind_objects_without_cfi + 1), both walks
  *                           end no_cfi (its frame pointer register holds
  *                           0), two frames (libc, the copy);
+ *   long_cie.bounded,       the costly copies (cfi_damage.h): 128 KiB of
+ *   long_fde_hdr.bounded    CFI whose straightforward compilation runs
+ *                           hundreds of millions of CFA instructions; the
+ *                           calls through each (the first builds the
+ *                           table) take less than BUILD_BOUND_S seconds;
  *
  * The caps, each time through a copy no walk has seen:
  *
@@ -67,6 +72,7 @@
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "anonstat_test.h"
@@ -76,11 +82,18 @@
 #define CALLS		2	/* per copy */
 #define MAX_COPIES	32
 #define MAX_EXEC	256
+/*
+ * Seconds the calls through a costly copy may take (the first builds its
+ * table): 128 KiB of CFI.  A build whose work is linear in its input takes
+ * milliseconds even under QEMU's TCG.
+ */
+#define BUILD_BOUND_S	5.0
 
 typedef void *(*map_fn)(size_t);
 
 struct copy {
 	const char *name;
+	const struct cfi_damage *damage;
 	char path[PATH_MAX];
 	void *handle;
 	map_fn map;
@@ -181,6 +194,7 @@ static struct copy *make_copy(const char *src, const char *name,
 	char why[512];
 
 	c->name = name;
+	c->damage = d;
 	if (snprintf(c->path, sizeof(c->path), "%s/%02d-%s.so", dir, ncopies,
 		     name) >= (int)sizeof(c->path))
 		t_fatal("setup", "%s: path too long", dir);
@@ -216,6 +230,14 @@ SITE_FN void call_copy(struct copy *c, int n)
 
 	for (i = 0; i < n; i++)
 		c->maps[c->nmaps++] = call_through(c->map, LEN);
+}
+
+static double now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + ts.tv_nsec / 1e9;
 }
 
 /* ---- frames ---- */
@@ -381,11 +403,20 @@ static void hostile(void)
 	st1 = st0;
 	for (i = first; i < ncopies; i++) {
 		struct copy *c = &copies[i];
+		char check[128];
+		double t0 = now(), t1;
 
 		call_copy(c, CALLS);
+		t1 = now();
 		calls += CALLS;
 		status_read(&st2);
 		note_walks(c->name, &st1, &st2);
+		if (c->damage->costly) {
+			snprintf(check, sizeof(check), "%s.bounded", c->name);
+			t_expect(t1 - t0 < BUILD_BOUND_S, check, "the calls (the first "
+				 "builds the table) took %.1f s, want less than %.0f s",
+				 t1 - t0, BUILD_BOUND_S);
+		}
 		if (c == intact) {
 			t_eq("intact.table", delta(&st1, &st2, "unwind_objects"), 1);
 			t_eq("intact.complete", delta(&st1, &st2, "walk complete"), CALLS);
