@@ -13,16 +13,18 @@
  * and maps through each one twice.  Then:
  *
  *   hostile.maps            the mappings are accounted exactly: the regions
- *                           are the anonymous VMAs (/proc/PID/maps);
+ *                           are the anonymous VMAs (/proc/PID/maps), and
+ *   hostile.consistent      the records follow the format's rules;
  *   hostile.walks_ended     every call's walk ended: the status "walk"
  *                           counters grew by the number of calls, exactly;
  *   hostile.tables          unwind_objects + unwind_objects_without_cfi
- *                           grew by the number of copies, exactly (the
+ *   hostile.dropped         grew by the number of copies, exactly (the
  *                           program, libc and the loader had tables
  *                           before), and nothing was dropped;
- *   hostile.COPY.frame1     every copy's site: frame 1 (the return address
- *                           into the copy, from libc's CFI) is in the copy;
- *   hostile.frames_are_code every frame of every site (k >= 1: the call
+ *   COPY.frame1             every copy's site: frame 0 is not in the copy,
+ *                           frame 1 (the return address into the copy,
+ *                           from libc's CFI) is;
+ *   frames_are_code         every frame of every site (k >= 1: the call
  *                           instruction before it) is in an executable
  *                           mapping: nothing the damaged CFI pointed at
  *                           was kept as a frame;
@@ -54,7 +56,8 @@
  *   depth1.*        depth 1, through a new copy: no walk (no "walk" or
  *                   "frames" counter moves, no table built), the site has
  *                   frame 0 only, in libc; depth 16 again: the next call
- *                   walks and builds its table.
+ *                   walks and builds its table;
+ *   caps.maps       the mappings are accounted exactly.
  *
  * The kernel must log nothing (tests/vm/run fails on any Oops, WARNING,
  * KASAN or lockdep line).  Each copy's tables and walks are noted ("# ").
