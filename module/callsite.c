@@ -268,11 +268,11 @@ static int step(struct walk *w, struct mm_struct *mm)
 
 	switch (row->ra) {
 	case ANONSTAT_REG_AT_CFA:
-		if (!read_word(w, cfa + row->ra_off, &ra))
+		if (!read_word(w, cfa + anonstat_row_ra_off(row), &ra))
 			return STEP_FAULT;
 		break;
 	case ANONSTAT_REG_AT_SP:
-		if (!read_word(w, w->sp + row->ra_off, &ra))
+		if (!read_word(w, w->sp + anonstat_row_ra_off(row), &ra))
 			return STEP_FAULT;
 		break;
 	case ANONSTAT_REG_SAME:
@@ -286,12 +286,12 @@ static int step(struct walk *w, struct mm_struct *mm)
 
 	switch (row->fp) {
 	case ANONSTAT_REG_AT_CFA:
-		if (!read_word(w, cfa + row->fp_off, &fp))
+		if (!read_word(w, cfa + anonstat_row_fp_off(row), &fp))
 			return STEP_FAULT;
 		fp_known = true;
 		break;
 	case ANONSTAT_REG_AT_SP:
-		if (!read_word(w, w->sp + row->fp_off, &fp))
+		if (!read_word(w, w->sp + anonstat_row_fp_off(row), &fp))
 			return STEP_FAULT;
 		fp_known = true;
 		break;

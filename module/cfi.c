@@ -467,11 +467,13 @@ static void make_row(const struct interp *ip, struct anonstat_unwind_row *row)
 			break;
 		case RULE_AT_CFA:
 		case RULE_AT_SP:
-			if (!fits(rules[i]->off, -32768, 32767))
+			/* in 8-byte units (cfi.h) */
+			if ((rules[i]->off & 7) ||
+			    !fits(rules[i]->off, -32768 * 8, 32767 * 8))
 				return;
 			out[i] = rules[i]->rule == RULE_AT_CFA ?
 				 ANONSTAT_REG_AT_CFA : ANONSTAT_REG_AT_SP;
-			offs[i] = rules[i]->off;
+			offs[i] = rules[i]->off / 8;
 			break;
 		default:
 			out[i] = ANONSTAT_REG_UNKNOWN;
@@ -511,9 +513,9 @@ static void make_row(const struct interp *ip, struct anonstat_unwind_row *row)
 	}
 	row->cfa_off = st->cfa_off;
 	row->ra = out[0];
-	row->ra_off = offs[0];
+	row->ra_off8 = offs[0];
 	row->fp = out[1];
-	row->fp_off = offs[1];
+	row->fp_off8 = offs[1];
 	if (ip->signal)
 		row->flags |= ANONSTAT_ROW_SIGNAL;
 }
@@ -523,7 +525,7 @@ static bool same_rules(const struct anonstat_unwind_row *a,
 {
 	return a->cfa == b->cfa && a->cfa_off == b->cfa_off && a->ra == b->ra &&
 	       a->fp == b->fp && a->flags == b->flags &&
-	       a->ra_off == b->ra_off && a->fp_off == b->fp_off;
+	       a->ra_off8 == b->ra_off8 && a->fp_off8 == b->fp_off8;
 }
 
 static void append(struct interp *ip, u64 pc, const struct anonstat_unwind_row *row)

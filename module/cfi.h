@@ -63,7 +63,13 @@ enum anonstat_reg_rule {
 
 #define ANONSTAT_ROW_SIGNAL	0x01	/* a signal trampoline: the caller's pc is exact */
 
-/* 16 bytes; pc is relative to the object's table base (see unwind.c). */
+/*
+ * 16 bytes; pc is relative to the object's table base (see unwind.c).  The
+ * offsets of the saved return address and frame pointer are in 8-byte
+ * units (both architectures save them 8-byte aligned: a row whose offset
+ * is not a multiple of 8 is INVALID), so that a frame of up to 256 KiB
+ * fits.
+ */
 struct anonstat_unwind_row {
 	u32 pc;
 	s32 cfa_off;
@@ -71,9 +77,20 @@ struct anonstat_unwind_row {
 	u8 ra;			/* enum anonstat_reg_rule */
 	u8 fp;			/* enum anonstat_reg_rule */
 	u8 flags;		/* ANONSTAT_ROW_*; for ANONSTAT_CFA_PLT: plt_ge << 4 */
-	s16 ra_off;
-	s16 fp_off;
+	s16 ra_off8;
+	s16 fp_off8;
 };
+
+/* The offsets of a row in bytes. */
+static inline s64 anonstat_row_ra_off(const struct anonstat_unwind_row *row)
+{
+	return (s64)row->ra_off8 * 8;
+}
+
+static inline s64 anonstat_row_fp_off(const struct anonstat_unwind_row *row)
+{
+	return (s64)row->fp_off8 * 8;
+}
 
 /* One section of the object, as loaded: its bytes and its virtual address. */
 struct anonstat_cfi_section {
@@ -114,8 +131,9 @@ int anonstat_cfi_grow(struct anonstat_cfi_table *t);
 /*
  * Compile @in into @t (rows appended from t->nr = 0, then sorted, merged
  * and ended by an INVALID row).  Returns 0, -ENOENT when there is no
- * usable CFI, -E2BIG past t->max_rows, -EINVAL on a malformed header, or
- * what anonstat_cfi_grow() returned.
+ * usable CFI (a malformed .eh_frame_hdr is passed over: .eh_frame is read
+ * in order then), -E2BIG past t->max_rows, -EINVAL for an unknown
+ * architecture, or what anonstat_cfi_grow() returned.
  */
 int anonstat_cfi_compile(const struct anonstat_cfi_input *in,
 			 struct anonstat_cfi_table *t,

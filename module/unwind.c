@@ -290,8 +290,8 @@ static int src_from_phdrs(struct file *file, const struct elf64_phdr *ph,
 static int src_from_shdrs(struct file *file, const struct elf64_hdr *eh,
 			  struct unwind_src *src)
 {
-	const struct elf64_shdr *sh, *found = NULL, *strtab;
-	bool debug = false;
+	const struct elf64_shdr *sh, *found, *strtab, *eh_frame = NULL;
+	const struct elf64_shdr *debug_frame = NULL;
 	char *names;
 	unsigned int i;
 	int ret = -ENOENT;
@@ -315,23 +315,24 @@ static int src_from_shdrs(struct file *file, const struct elf64_hdr *eh,
 		if (sh[i].sh_type != SHT_PROGBITS || sh[i].sh_name >= strtab->sh_size)
 			continue;
 		name = names + sh[i].sh_name;
-		if (!strcmp(name, ".eh_frame")) {
-			found = &sh[i];
-			debug = false;
-			break;
-		}
-		if (!strcmp(name, ".debug_frame")) {
-			found = &sh[i];
-			debug = true;
-		}
+		if (!strcmp(name, ".eh_frame"))
+			eh_frame = &sh[i];
+		else if (!strcmp(name, ".debug_frame"))
+			debug_frame = &sh[i];
 	}
+	/*
+	 * .eh_frame, unless it is only the terminator the linker writes for
+	 * code built with -fno-asynchronous-unwind-tables -g: .debug_frame then
+	 */
+	found = eh_frame && (eh_frame->sh_size > 8 || !debug_frame) ? eh_frame :
+		debug_frame;
 	if (found) {
 		src->frame = read_file(file, found->sh_offset, found->sh_size,
 				       &src->transient);
 		ret = src->frame ? 0 : -EINVAL;
-		src->in.frame = (struct anonstat_cfi_section){
-			src->frame, found->sh_size, debug ? 0 : found->sh_addr };
-		src->in.debug_frame = debug;
+		src->in.debug_frame = found == debug_frame;
+		src->in.frame = (struct anonstat_cfi_section){ src->frame,
+			found->sh_size, src->in.debug_frame ? 0 : found->sh_addr };
 	}
 	kvfree(names);
 out:

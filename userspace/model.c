@@ -416,7 +416,7 @@ static int name_site(struct model *m, struct site_row *s)
 			site_info_free(info);
 			return -ENOMEM;
 		}
-		if (info->name_frame < 0 && !sym_is_wrapper(&info->frames[i]))
+		if (info->name_frame < 0 && !sym_skip_for_name(&info->frames[i]))
 			info->name_frame = (int)i;
 	}
 	if (info->name_frame < 0)

@@ -27,7 +27,7 @@
 struct site_info {
 	unsigned int nr_frames;
 	struct sym_frame frames[MAX_FRAMES];
-	int name_frame;		/* first frame outside libc's wrappers */
+	int name_frame;		/* first frame sym_skip_for_name() keeps */
 	char name[512];		/* sym_format() of that frame */
 };
 

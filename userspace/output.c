@@ -225,6 +225,11 @@ static void json_site(FILE *out, const struct site_row *s, bool first)
 		json_string(out, s->info->name);
 	else
 		fputs("null", out);
+	/* the frame the name is (none for the kernel's sites) */
+	if (s->info && s->info->name_frame >= 0)
+		fprintf(out, ",\"name_frame\":%d", s->info->name_frame);
+	else
+		fputs(",\"name_frame\":null", out);
 	fputs(",\"frames\":[", out);
 	for (i = 0; i < s->r->nr_frames; i++)
 		json_frame(out, s, i);

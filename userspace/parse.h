@@ -26,7 +26,7 @@
 #define STATUS_MAX_COUNTERS	16
 #define COMM_MAX		64	/* unescaped name, NUL-terminated */
 #define KIND_MAX		16
-#define MAX_FRAMES		16
+#define MAX_FRAMES		32	/* the module's largest depth */
 
 struct status_probe {
 	char symbol[128];

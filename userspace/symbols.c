@@ -360,6 +360,13 @@ void sym_format(const struct sym_frame *f, char *buf, size_t size)
 		snprintf(buf, size, "%s+0x%" PRIx64, base, f->offset);
 }
 
+static const char *module_base(const struct sym_frame *f)
+{
+	const char *base = strrchr(f->module, '/');
+
+	return base ? base + 1 : f->module;
+}
+
 bool sym_is_wrapper(const struct sym_frame *f)
 {
 	static const char *const wrappers[] = {
@@ -372,12 +379,26 @@ bool sym_is_wrapper(const struct sym_frame *f)
 
 	if (!f->module || !f->symbol)
 		return false;
-	base = strrchr(f->module, '/');
-	base = base ? base + 1 : f->module;
+	base = module_base(f);
 	if (strncmp(base, "libc.so", 7) && strncmp(base, "libc-", 5))
 		return false;
 	for (i = 0; i < sizeof(wrappers) / sizeof(wrappers[0]); i++)
 		if (!strcmp(f->symbol, wrappers[i]))
 			return true;
 	return false;
+}
+
+bool sym_is_hook(const struct sym_frame *f)
+{
+	const char *base;
+
+	if (!f->module)
+		return false;
+	base = module_base(f);
+	return !strncmp(base, "libucm.so", 9) || !strncmp(base, "libucm_", 7);
+}
+
+bool sym_skip_for_name(const struct sym_frame *f)
+{
+	return sym_is_wrapper(f) || sym_is_hook(f);
 }

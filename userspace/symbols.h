@@ -63,4 +63,20 @@ void sym_format(const struct sym_frame *f, char *buf, size_t size);
 /* Whether @f is inside libc's mmap/munmap/mremap/brk/syscall wrappers. */
 bool sym_is_wrapper(const struct sym_frame *f);
 
+/*
+ * Whether @f is inside UCX's memory hooks: libucm, and its modules
+ * (libucm_cuda, ...), which patch libc's mmap and munmap and issue the
+ * system calls themselves.  Every frame of libucm is hook machinery (the
+ * patched entry, the event dispatch, the raw syscall wrapper); callers
+ * that map through the hooks, or handlers they call (libucs's
+ * registration cache), are outside it.
+ */
+bool sym_is_hook(const struct sym_frame *f);
+
+/*
+ * Whether a site's name skips @f: a libc wrapper or a hook frame.  The
+ * name is the first frame it does not skip.
+ */
+bool sym_skip_for_name(const struct sym_frame *f);
+
 #endif /* ANONTOP_SYMBOLS_H */

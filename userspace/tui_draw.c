@@ -428,7 +428,8 @@ static const char *const help_text[] = {
 	"LEAK      live bytes grew in each of the last K samples (anontop -k K)",
 	"RESIDENT  bytes of the site's live regions present in RAM (pagemap)",
 	"RSSANON   the process's RssAnon (/proc/PID/status): all its anonymous RAM",
-	"NAME      first frame outside libc's mmap/syscall wrappers: object!symbol+off",
+	"NAME      first frame outside libc's mmap/syscall wrappers and UCX's libucm",
+	"          hooks: object!symbol+off (Enter: every frame of the stack)",
 	"",
 	"Press any key to return.",
 };

@@ -201,6 +201,36 @@ test_acct_hostile_cfi() {
 	run_prog acct_hostile_cfi
 }
 
+# the real UCX case (issue 14): Debian's libucm hooks in bistro mode, two
+# callers in a program without frame pointers.  amd64 guests only: the arm64
+# guests' programs are cross-built, and Debian's arm64 UCX is not installed
+# for that (tests/guest/Makefile leaves acct_ucx out).
+test_acct_ucx() {
+	if [ "$(uname -m)" != x86_64 ] && ! command -v acct_ucx >/dev/null; then
+		echo "skip $T: no acct_ucx (Debian's UCX) for $(uname -m) in this guest"
+		return
+	fi
+	run_prog acct_ucx
+}
+
+# The stacks the module records for calls from programs without frame
+# pointers (tests/guest/unwind/: -O2, -O3, a libucm-like hook library,
+# signal handlers) against an unwinder of its own for the same process
+# stopped at each call: every frame up to depth 32 (src/unwind_check.c).
+# The unwinder is elfutils' eu-stack, on arm64 gdb (bookworm's libdw
+# unwinds neither signed return addresses nor the vDSO's sigreturn).  The
+# counts are the marked calls of each program.
+test_unwind_independent() {
+	case $(uname -m) in
+	aarch64) unwinder=gdb ;;
+	*) unwinder=eu-stack ;;
+	esac
+	run_prog unwind_check --unwinder $unwinder -n 8 uw_o2
+	run_prog unwind_check --unwinder $unwinder -n 6 uw_o3
+	run_prog unwind_check --unwinder $unwinder -n 4 uw_hook
+	run_prog unwind_check --unwinder $unwinder -n 4 uw_signal
+}
+
 test_acct_concurrency() {
 	run_prog acct_concurrency
 }

@@ -197,7 +197,7 @@ value_is() {
 	got=$(query "$1")
 	[ "$(echo "$got" | grep -c .)" = 1 ] && [ "${got##* }" = "$2" ]
 }
-q_leak="anonstat_site_live_bytes{name=~\"libucmdemo.so!ucm_pool_grow.*\"}"
+q_leak="anonstat_site_live_bytes{name=~\"ucx_leak!rcache_chunk_alloc.*\"}"
 
 # the files after each step, one after the other: Prometheus sees the
 # leaking site's live bytes go up by exactly what the demo leaked
@@ -219,7 +219,7 @@ echo "query: $q_leak"
 echo "result: $result"
 why="one series, pid $pid, site $site, kind private, $leaked bytes; got: $result"
 check leak_query_exact sh -c '[ "$(echo "$1" | grep -c .)" = 1 ] &&
-	echo "$1" | grep -qE "^comm=\"ucx_leak\",kind=\"private\",name=\"libucmdemo\.so!ucm_pool_grow\+0x[0-9a-f]+\",pid=\"$2\",site=\"$3\" $4\$"' \
+	echo "$1" | grep -qE "^comm=\"ucx_leak\",kind=\"private\",name=\"ucx_leak!rcache_chunk_alloc\+0x[0-9a-f]+\",pid=\"$2\",site=\"$3\" $4\$"' \
 	sh "$result" "$pid" "$site" "$leaked"
 q="sum(anonstat_site_live_bytes{pid=\"$pid\"})"
 why="$q is $(query "$q"), procs says $proc_live"

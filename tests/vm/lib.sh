@@ -17,6 +17,7 @@
 #   build/REL/             module build directory and anonstat.ko
 #   apt/SERIES-arm64/      private apt root of an arm64 series (arm64 + amd64)
 #   arm64/busybox          busybox-static:arm64 for the arm64 guests
+#   arm64/gdb/             gdb-minimal:arm64 and its dependencies, unpacked
 #   ccache/                ccache's directory for the debug kernel's builds
 
 ANONSTAT_CACHE=${ANONSTAT_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/anonstat}
@@ -303,6 +304,32 @@ vm_fetch_busybox_arm64() {
 	chmod +x "$bb"
 }
 
+# gdb for the arm64 guests, unwind_check's unwinder there (bookworm's
+# libdw, eu-stack's, neither removes pointer authentication codes nor
+# unwinds the vDSO's sigreturn trampoline): bookworm's gdb-minimal:arm64
+# and what it depends on, as apt resolves it in the private arm64 root,
+# downloaded and unpacked under arm64/gdb (never installed).  The list of
+# packages and versions is kept in arm64/gdb/.complete: a new one (a
+# stable update) is fetched again.
+vm_fetch_gdb_arm64() {
+	local dir=$ANONSTAT_CACHE/arm64/gdb f pkgs
+	vm_apt_update 6.1
+	pkgs=$(vm_apt 6.1 apt-get -s -qq install --no-install-recommends gdb-minimal:arm64 |
+		sed -n 's/^Inst \([^ ]*\) (\([^ ]*\) .*\[\([a-z0-9]*\)\])$/\1:\3=\2/p' | sort)
+	[ -n "$pkgs" ] || vm_die "apt cannot resolve gdb-minimal:arm64"
+	[ "$(cat "$dir/.complete" 2>/dev/null)" = "$pkgs" ] && return 0
+	rm -rf "$dir" "$dir.dl"
+	vm_log "downloading gdb-minimal:arm64 and its $(($(wc -l <<<"$pkgs") - 1)) dependencies"
+	# shellcheck disable=SC2086
+	vm_download 6.1 "$dir.dl" $pkgs
+	for f in "$dir.dl"/*.deb; do
+		dpkg-deb -x "$f" "$dir" || vm_die "dpkg-deb -x $f failed"
+	done
+	rm -rf "$dir.dl"
+	[ -x "$dir/usr/bin/gdb" ] || vm_die "no usr/bin/gdb in gdb-minimal:arm64"
+	echo "$pkgs" >"$dir/.complete"
+}
+
 # Make the build chroot of SUITE holding the headers of REL and dkms (for
 # tests/host/packaging.sh; a chroot cached before it had none gets it here).
 vm_prepare_chroot() {
@@ -360,6 +387,7 @@ vm_prepare() {
 	elif [ "$builder" = cross ]; then
 		vm_fetch_headers_host "$series" "$rel"
 		vm_fetch_busybox_arm64
+		vm_fetch_gdb_arm64
 	else
 		vm_prepare_chroot "$builder" "$rel" "$series"
 	fi

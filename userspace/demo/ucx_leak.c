@@ -1,13 +1,29 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * ucx_leak.c - the anontop demo program: the UCX pattern of the README.
+ * ucx_leak.c - the anontop demo program: the UCX case of the README, with
+ * the real UCX memory hooks (Debian's libucm, UCX 1.13).
  *
- * A "progress" thread maps and unmaps transfer buffers through
- * libucmdemo.so (raw syscall() mmaps, like UCX's ucm_mmap); every unmap
- * leaks one 64 KiB pool chunk (ucm_pool_grow).  Beside it, the main thread
- * makes balanced glibc allocations: a few large malloc()s that stay (more
- * live bytes than the leak has at first, but never growing) and one that
- * is freed every cycle.
+ * libucm patches libc's mmap and munmap (bistro mode) and reports every
+ * call to the handlers installed with ucm_set_event_handler(), from inside
+ * its hooks, before it makes the system call itself (syscall(SYS_munmap)).
+ * This program installs one, the way UCX's registration cache does: a
+ * munmap of a registered buffer queues an invalidation entry in a pool.
+ * Its bug, the one the demo shows (vLLM's leak through UCX's rcache): the
+ * pool grows by one 64 KiB chunk for each such event and never gives one
+ * back.  Like UCX's pool (ucs_rcache_mp_chunk_alloc), it maps its chunks
+ * with ucm_orig_mmap(), which bypasses the events: libucm's raw
+ * syscall(SYS_mmap), invisible to heap profilers and libc interposers.
+ *
+ * A "progress" thread maps a 256 KiB transfer buffer (through the hooks),
+ * registers it, uses it and unmaps it: balanced, but every unmap leaks a
+ * chunk (rcache_chunk_alloc, called from the handler inside libucm's
+ * munmap hook).  Beside it, the main thread makes balanced glibc
+ * allocations: a few large malloc()s that stay (more live bytes than the
+ * leak has at first, but never growing) and one that is freed every cycle.
+ * None of them is registered: the handler ignores their unmaps.
+ *
+ * Built like the programs it imitates: no frame pointers (plain -O2), so
+ * anonstat's call stacks come from the call frame information.
  *
  * usage: ucx_leak [-i MS] [-t SECS]   run, one cycle every MS ms (default
  *                                     100), for SECS seconds (default: until
@@ -21,16 +37,20 @@
 #include <errno.h>
 #include <pthread.h>
 #include <signal.h>
+#include <stdatomic.h>
 #include <stdbool.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <time.h>
 #include <unistd.h>
 
-#include "libucmdemo.h"
+#include <ucm/api/ucm.h>
 
-#define BUF_LEN		(256 * 1024)	/* a transfer buffer (ucm_mmap) */
+#define BUF_LEN		(256 * 1024)	/* a transfer buffer */
+#define CHUNK_LEN	(64 * 1024)	/* a pool chunk: one per invalidation */
 #define KEPT_LEN	(1024 * 1024)	/* glibc allocations that stay */
 #define NR_KEPT		4
 #define TEMP_LEN	(512 * 1024)	/* a glibc allocation freed at once */
@@ -40,6 +60,10 @@ static pthread_cond_t cond = PTHREAD_COND_INITIALIZER;
 static long cycles_wanted, cycles_done;	/* under lock */
 static volatile sig_atomic_t stop;
 
+/* the registration cache: one registered region at a time (the buffer) */
+static _Atomic uintptr_t reg_start, reg_end;
+static atomic_size_t pool_bytes;
+
 static void die(const char *what)
 {
 	fprintf(stderr, "ucx_leak: %s: %s (errno %d)\n", what, strerror(errno),
@@ -47,16 +71,52 @@ static void die(const char *what)
 	exit(1);
 }
 
-/* one cycle of the progress engine: a buffer mapped, used and unmapped */
+/* the pool grows by one chunk, mapped around the hooks; never freed */
+__attribute__((noipa)) static void *rcache_chunk_alloc(void)
+{
+	void *p = ucm_orig_mmap(NULL, CHUNK_LEN, PROT_READ | PROT_WRITE,
+				MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+
+	if (p == MAP_FAILED)
+		return NULL;
+	memset(p, 0x5a, CHUNK_LEN);	/* in use: resident */
+	atomic_fetch_add(&pool_bytes, CHUNK_LEN);
+	return p;
+}
+
+/*
+ * libucm's munmap event, called inside its hook before the system call:
+ * an unmap that overlaps the registered region queues an invalidation
+ * entry, in a new pool chunk (the leak).
+ */
+__attribute__((noipa)) static void rcache_unmapped(ucm_event_type_t type,
+						   ucm_event_t *ev, void *arg)
+{
+	uintptr_t start = (uintptr_t)ev->munmap.address;
+
+	(void)arg;
+	if (type != UCM_EVENT_MUNMAP || start >= atomic_load(&reg_end) ||
+	    start + ev->munmap.size <= atomic_load(&reg_start))
+		return;
+	if (!rcache_chunk_alloc())
+		die("pool chunk");
+	atomic_store(&reg_start, 0);
+	atomic_store(&reg_end, 0);
+}
+
+/* one cycle of the progress engine: a buffer mapped, registered, unmapped */
 __attribute__((noipa)) static void progress_cycle(void)
 {
-	char *buf = ucm_mmap(BUF_LEN);
+	char *buf = mmap(NULL, BUF_LEN, PROT_READ | PROT_WRITE,
+			 MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 
-	if (!buf)
-		die("ucm_mmap");
+	if (buf == MAP_FAILED)
+		die("mmap");
+	atomic_store(&reg_start, (uintptr_t)buf);
+	atomic_store(&reg_end, (uintptr_t)buf + BUF_LEN);
 	memset(buf, 1, BUF_LEN);
-	if (ucm_munmap(buf, BUF_LEN))
-		die("ucm_munmap");
+	if (munmap(buf, BUF_LEN))
+		die("munmap");
 }
 
 __attribute__((noipa)) static void *progress_thread(void *arg)
@@ -134,6 +194,7 @@ int main(int argc, char **argv)
 	static char *kept[NR_KEPT];
 	bool step = false;
 	pthread_t thread;
+	ucs_status_t st;
 	int i;
 
 	for (i = 1; i < argc; i++) {
@@ -150,6 +211,12 @@ int main(int argc, char **argv)
 				"ucx_leak --step [-c N]\n");
 			return 2;
 		}
+	}
+	st = ucm_set_event_handler(UCM_EVENT_MUNMAP, 0, rcache_unmapped, NULL);
+	if (st != UCS_OK) {
+		fprintf(stderr, "ucx_leak: ucm_set_event_handler: %s\n",
+			ucs_status_string(st));
+		return 1;
 	}
 	for (i = 0; i < NR_KEPT; i++) {
 		kept[i] = malloc(KEPT_LEN);
@@ -170,21 +237,22 @@ int main(int argc, char **argv)
 		printf("ready %d\n", (int)getpid());
 		while (fgets(line, sizeof(line), stdin)) {
 			cycles(per_step);
-			printf("leaked %zu\n", ucm_pool_bytes());
+			printf("leaked %zu\n", atomic_load(&pool_bytes));
 		}
 		return 0;
 	}
 	printf("ucx_leak: pid %d; a progress thread maps and unmaps a %d KiB "
-	       "buffer every %ld ms through libucmdemo.so, and each unmap leaks "
+	       "buffer every %ld ms through libucm's hooks, and each unmap leaks "
 	       "a %d KiB pool chunk\n", (int)getpid(), BUF_LEN / 1024, interval,
-	       UCM_POOL_CHUNK / 1024);
+	       CHUNK_LEN / 1024);
 	while (!stop && (!seconds || n * interval < seconds * 1000)) {
 		cycles(1);
 		if (++n % (1000 / interval > 0 ? 1000 / interval : 1) == 0)
 			printf("ucx_leak: leaked %zu bytes in %zu pool chunks\n",
-			       ucm_pool_bytes(), ucm_pool_bytes() / UCM_POOL_CHUNK);
+			       atomic_load(&pool_bytes),
+			       atomic_load(&pool_bytes) / CHUNK_LEN);
 		sleep_ms(interval);
 	}
-	printf("ucx_leak: leaked %zu bytes\n", ucm_pool_bytes());
+	printf("ucx_leak: leaked %zu bytes\n", atomic_load(&pool_bytes));
 	return 0;
 }

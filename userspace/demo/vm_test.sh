@@ -8,8 +8,10 @@
 # ucx_leak --step leaks exactly 4 pool chunks per line it reads and says how
 # many bytes it leaked.  One step before anontop starts, then one after each
 # JSON document anontop prints (-d 2 leaves time for it): the leaking site
-# grows in every sample, and in the last one its live bytes are exactly what
-# the program said before that sample.
+# grows in every sample.  Once the program is idle (after its last step and
+# anontop's last sample), one more sample: there the site's live bytes are
+# exactly what the program said it leaked (a step may still run when a
+# timed sample is taken, on a loaded host).
 K=3
 N=5
 fail=0
@@ -45,35 +47,55 @@ why="anontop printed $(wc -l <"$tmp/json" 2>/dev/null) lines; stderr: $rc"
 check json_lines [ "$(wc -l <"$tmp/json" 2>/dev/null)" = $N ]
 last=$(tail -n 1 "$tmp/json")
 want=$(tail -n 1 "$tmp/leaked")
+# the idle program, sampled once more
+quiet=$(anontop -b -o json --sites -p "$pid" -n 1 2>&1)
 
-# the site objects of the last document, one per line
-echo "$last" | awk '{ n = split($0, a, "[{]\"id\":");
-	for (i = 2; i <= n; i++) print a[i] }' >"$tmp/sites"
-site=$(grep 'ucm_pool_grow' "$tmp/sites" | head -n 1)
+# sites_of DOC: the site objects of a JSON document, one a line
+sites_of() {
+	echo "$1" | awk '{ n = split($0, a, "[{]\"id\":");
+		for (i = 2; i <= n; i++) print a[i] }'
+}
+# leak_site DOC: the leaking site's object
+leak_site() {
+	sites_of "$1" | grep '"name":"ucx_leak!rcache_chunk_alloc+' | head -n 1
+}
+site=$(leak_site "$last")
 field() { echo "$site" | sed -n "s/.*\"$1\":\([^,}]*\).*/\1/p" | head -n 1; }
+qsite=$(leak_site "$quiet")
+qfield() { echo "$qsite" | sed -n "s/.*\"$1\":\([^,}]*\).*/\1/p" | head -n 1; }
 
-why="no site named ucm_pool_grow in: $last"
+why="no site named ucx_leak!rcache_chunk_alloc in: $last"
 check leak_site_found [ -n "$site" ]
-why="name $(field name), want \"libucmdemo.so!ucm_pool_grow+0x...\""
+why="name $(field name), want \"ucx_leak!rcache_chunk_alloc+0x...\""
 check site_name sh -c "echo '$(field name)' |
-	grep -qx '\"libucmdemo.so!ucm_pool_grow+0x[0-9a-f]*\"'"
-why="live_bytes $(field live_bytes), the program leaked $want"
-check live_bytes_exact [ "$(field live_bytes)" = "$want" ]
-why="live_bytes $(field live_bytes) after $N steps of 4 chunks"
-check live_bytes_expected [ "$(field live_bytes)" = $((N * 4 * 65536)) ]
+	grep -qx '\"ucx_leak!rcache_chunk_alloc+0x[0-9a-f]*\"'"
+why="idle: live_bytes $(qfield live_bytes), the program leaked $want; last timed sample $(field live_bytes)"
+check live_bytes_exact [ -n "$qsite" -a "$(qfield live_bytes)" = "$want" ]
+why="idle: live_bytes $(qfield live_bytes) after $N steps of 4 chunks"
+check live_bytes_expected [ "$(qfield live_bytes)" = $((N * 4 * 65536)) ]
 why="leak_suspect $(field leak_suspect), grown_samples $(field grown_samples)"
 check leak_suspect [ "$(field leak_suspect)" = true ]
 why="growth_bytes_per_s $(field growth_bytes_per_s)"
 check growth_positive awk -v g="$(field growth_bytes_per_s)" 'BEGIN { exit !(g > 0) }'
-why="resident_bytes $(field resident_bytes), live_bytes $(field live_bytes)"
-check resident_exact [ -n "$site" -a "$(field resident_bytes)" = "$(field live_bytes)" ]
-why="frames: $(echo "$site" | sed 's/.*"frames"://')"
-check frame_symbols sh -c "echo '$site' | grep -q '\"module\":\"[^\"]*/libucmdemo.so\",\"symbol\":\"ucm_pool_grow\",\"offset\":[0-9]' &&
-	echo '$site' | grep -q '\"symbol\":\"ucm_munmap\"' &&
-	echo '$site' | grep -q '\"symbol\":\"progress_cycle\"'"
-why="frame 0 is not libc's syscall(): $(echo "$site" | sed 's/.*"frames":\[\([^}]*}\).*/\1/')"
-check frame0_syscall sh -c "echo '$site' | grep -q '\"frames\":\[{\"addr\":\"0x[0-9a-f]*\",\"module\":\"[^\"]*/libc.so.6\",\"symbol\":\"syscall\"'"
-nsus=$(grep -c '"leak_suspect":true' "$tmp/sites")
+why="idle: resident_bytes $(qfield resident_bytes), live_bytes $(qfield live_bytes)"
+check resident_exact [ -n "$qsite" -a "$(qfield resident_bytes)" = "$(qfield live_bytes)" ]
+# the whole stack, without frame pointers anywhere: libc's syscall(),
+# libucm's raw syscall wrapper, the pool, the handler libucm's munmap hook
+# called, libucm's dispatch, the progress thread's munmap; the name is the
+# frame after libucm's (name_frame)
+frames=$(echo "$site" | sed 's/.*"frames":\[//')
+sym() { echo "$frames" | tr '{' '\n' | sed -n "$(($1 + 2))s/.*\"symbol\":\"\([^\"]*\)\".*/\1/p"; }
+mod() { echo "$frames" | tr '{' '\n' | sed -n "$(($1 + 2))s/.*\"module\":\"[^\"]*\/\([^\"/]*\)\".*/\1/p"; }
+why="frames: $(echo "$frames" | tr '{' '\n' | sed -n 's/.*"module":"[^"]*\/\([^"/]*\)","symbol":\([^,]*\),.*/\1!\2/p' | tr '\n' ' ')"
+check frame0_syscall [ "$(mod 0)!$(sym 0)" = 'libc.so.6!syscall' ]
+check frame1_libucm [ "$(mod 1)!$(sym 1)" = 'libucm.so.0!ucm_orig_mmap_syscall' ]
+check frames_pool [ "$(mod 2)!$(sym 2) $(mod 3)!$(sym 3)" = 'ucx_leak!rcache_chunk_alloc ucx_leak!rcache_unmapped' ]
+check frames_hook sh -c "echo '$frames' | grep -q '\"module\":\"[^\"]*/libucm.so.0\",\"symbol\":\"ucm_event_dispatch\"' &&
+	echo '$frames' | grep -q '\"symbol\":\"progress_cycle\"' &&
+	echo '$frames' | grep -q '\"symbol\":\"progress_thread\"'"
+why="name_frame $(field name_frame)"
+check name_frame [ "$(field name_frame)" = 2 ]
+nsus=$(sites_of "$last" | grep -c '"leak_suspect":true')
 why="$nsus sites are leak suspects, want 1 (the balanced ones must not be)"
 check only_one_suspect [ "$nsus" = 1 ]
 first=$(head -n 1 "$tmp/json")
@@ -85,8 +107,10 @@ anontop -b --sites -p "$pid" >"$tmp/text" 2>&1
 rc=$?
 why="exit $rc: $(cat "$tmp/text")"
 check text_exit [ $rc = 0 ]
-why="no row for ucm_pool_grow: $(cat "$tmp/text")"
-check text_site_row grep -qE '^ +[0-9]+ private +[0-9.]+ [KM]iB +[0-9]+ +- +[0-9]+ +[0-9]+ .* no +libucmdemo.so!ucm_pool_grow\+0x' "$tmp/text"
+why="no row for rcache_chunk_alloc: $(cat "$tmp/text")"
+check text_site_row grep -qE '^ +[0-9]+ private +[0-9.]+ [KM]iB +[0-9]+ +- +[0-9]+ +0 .* no +ucx_leak!rcache_chunk_alloc\+0x' "$tmp/text"
+why="no row for progress_cycle (the buffers, balanced): $(cat "$tmp/text")"
+check text_balanced_row grep -qE '^ +[0-9]+ private +0 B +0 +- +[0-9]+ +[0-9]+ .* no +ucx_leak!progress_cycle\+0x' "$tmp/text"
 why="threads: $(grep "^$pid " /sys/kernel/debug/anonstat/threads)"
 check thread_name grep -q "^$pid [0-9]* ucx_progress " /sys/kernel/debug/anonstat/threads
 

@@ -235,10 +235,10 @@ const char *cfi_row_str(const struct anonstat_unwind_row *r, char *buf, size_t l
 		snprintf(buf, len, "(none)");
 		return buf;
 	}
-	snprintf(buf, len, "cfa %s%+d ra %s%+d fp %s%+d flags %#x",
+	snprintf(buf, len, "cfa %s%+d ra %s%+ld fp %s%+ld flags %#x",
 		 r->cfa < 7 ? cfa_names[r->cfa] : "?", r->cfa_off,
-		 r->ra < 4 ? reg_names[r->ra] : "?", r->ra_off,
-		 r->fp < 4 ? reg_names[r->fp] : "?", r->fp_off, r->flags);
+		 r->ra < 4 ? reg_names[r->ra] : "?", (long)anonstat_row_ra_off(r),
+		 r->fp < 4 ? reg_names[r->fp] : "?", (long)anonstat_row_fp_off(r), r->flags);
 	return buf;
 }
 
@@ -247,7 +247,7 @@ static bool same_rules(const struct anonstat_unwind_row *a,
 {
 	return a->cfa == b->cfa && a->cfa_off == b->cfa_off && a->ra == b->ra &&
 	       a->fp == b->fp && a->flags == b->flags &&
-	       a->ra_off == b->ra_off && a->fp_off == b->fp_off;
+	       a->ra_off8 == b->ra_off8 && a->fp_off8 == b->fp_off8;
 }
 
 /* the lookup, the obvious way */
@@ -294,9 +294,9 @@ const char *cfi_check_table(const struct anonstat_cfi_input *in,
 		    r->fp > ANONSTAT_REG_UNKNOWN ||
 		    (r->flags & ~(r->cfa == ANONSTAT_CFA_PLT ? 0xf1 : 0x01)) ||
 		    ((r->cfa == ANONSTAT_CFA_INVALID || r->cfa == ANONSTAT_CFA_END) &&
-		     (r->cfa_off || r->ra || r->fp || r->flags || r->ra_off || r->fp_off)) ||
-		    (r->ra != ANONSTAT_REG_AT_CFA && r->ra != ANONSTAT_REG_AT_SP && r->ra_off) ||
-		    (r->fp != ANONSTAT_REG_AT_CFA && r->fp != ANONSTAT_REG_AT_SP && r->fp_off) ||
+		     (r->cfa_off || r->ra || r->fp || r->flags || r->ra_off8 || r->fp_off8)) ||
+		    (r->ra != ANONSTAT_REG_AT_CFA && r->ra != ANONSTAT_REG_AT_SP && r->ra_off8) ||
+		    (r->fp != ANONSTAT_REG_AT_CFA && r->fp != ANONSTAT_REG_AT_SP && r->fp_off8) ||
 		    (r->cfa != ANONSTAT_CFA_INVALID && r->cfa != ANONSTAT_CFA_END &&
 		     r->ra == ANONSTAT_REG_UNKNOWN) ||
 		    (in->arch == ANONSTAT_CFI_X86_64 && r->ra == ANONSTAT_REG_SAME &&

@@ -8,6 +8,10 @@
  * thread "selfsnap_worker", writes DIR/{status,procs,threads,sites,regions}
  * with frames inside libc's syscall() and mmap() and libsymtest.so's
  * functions, prints "ready PID" and waits for the end of its input.
+ * Site 3 (mapped and unmapped: nothing live) has a whole stack of 32
+ * frames, the module's largest depth: libc's syscall(), three frames in
+ * an object named like UCX's hooks (libucm.so.0, tests/libucmfake.c),
+ * libsymtest.so's functions and, last, this program's main().
  *
  * usage: selfsnap DIR
  */
@@ -23,6 +27,9 @@
 int symtest_alpha(int n);
 int symtest_beta(int n);
 uintptr_t symtest_hidden_addr(void);
+int ucm_orig_mmap_syscall(int n);
+int ucm_event_dispatch(int n);
+int ucm_override_mmap(int n);
 
 static const char *dir;
 
@@ -51,8 +58,9 @@ int main(int argc, char **argv)
 	void *libc = dlopen("libc.so.6", RTLD_NOW | RTLD_NOLOAD);
 	uintptr_t sc = libc ? (uintptr_t)dlsym(libc, "syscall") : 0;
 	uintptr_t mm = libc ? (uintptr_t)dlsym(libc, "mmap") : 0;
-	uintptr_t a, b;
-	char text[4096], line[64];
+	uintptr_t a, b, deep[32];
+	char text[8192], line[64], *at;
+	int k;
 	pthread_t th;
 	int pid = getpid(), tid;
 	char *p, *q;
@@ -80,16 +88,16 @@ int main(int argc, char **argv)
 	b = (uintptr_t)q;
 
 	out("status", "# key value...\nversion 0.1.0\nkernel test\nenabled 1\n"
-	    "depth 4\nprocesses 1\nprocesses_exited 0\nthreads 2\nsites 2\n"
+	    "depth 32\nprocesses 1\nprocesses_exited 0\nthreads 2\nsites 3\n"
 	    "regions 2\nmemory_bytes 4096\n");
 	snprintf(text, sizeof(text),
 		 "# pid comm state maps unmaps bytes_mapped bytes_unmapped "
 		 "live_regions live_bytes peak_bytes first_ns last_ns\n"
-		 "%d selfsnap live 2 0 196608 0 2 196608 196608 1000 2000\n", pid);
+		 "%d selfsnap live 3 1 200704 4096 2 196608 196608 1000 2000\n", pid);
 	out("procs", text);
 	snprintf(text, sizeof(text),
 		 "# pid tid comm maps unmaps bytes_mapped bytes_unmapped\n"
-		 "%d %d selfsnap 1 0 65536 0\n"
+		 "%d %d selfsnap 2 1 69632 4096\n"
 		 "%d %d selfsnap_worker 1 0 131072 0\n", pid, pid, pid, tid);
 	out("threads", text);
 	snprintf(text, sizeof(text),
@@ -104,6 +112,21 @@ int main(int argc, char **argv)
 		 (unsigned long)(uintptr_t)symtest_beta + 0x10,
 		 pid, (unsigned long)mm + 0x10,
 		 (unsigned long)(uintptr_t)symtest_alpha + 0x10);
+	deep[0] = sc + 0x1d;
+	deep[1] = (uintptr_t)ucm_orig_mmap_syscall + 0x20;
+	deep[2] = (uintptr_t)ucm_event_dispatch + 0x10;
+	deep[3] = (uintptr_t)ucm_override_mmap + 0x10;
+	for (k = 4; k < 31; k++)	/* symtest_beta+0x18, symtest_alpha+0x3, ... */
+		deep[k] = k % 2 ? (uintptr_t)symtest_alpha + 1 + k / 2 :
+			  (uintptr_t)symtest_beta + 0x16 + k / 2;
+	deep[31] = (uintptr_t)main + 0x10;
+	at = text + strlen(text);
+	at += snprintf(at, sizeof(text) - (size_t)(at - text),
+		       "%d 3 private 1 1 4096 4096 0 0 4096 1000 2000 ", pid);
+	for (k = 0; k < 32; k++)
+		at += snprintf(at, sizeof(text) - (size_t)(at - text), "%s0x%lx",
+			       k ? "," : "", (unsigned long)deep[k]);
+	snprintf(at, sizeof(text) - (size_t)(at - text), "\n");
 	out("sites", text);
 	snprintf(text, sizeof(text), "# pid start end site kind inherited\n"
 		 "%d 0x%lx 0x%lx 1 private 0\n%d 0x%lx 0x%lx 2 private 0\n",

@@ -228,9 +228,10 @@ struct expect {
 	const char *err;	/* F_ERROR: libdw's message */
 };
 
+/* a register's offset a row can say: 8-byte units in an s16 (cfi.h) */
 static bool fits16(s64 v)
 {
-	return v >= -32768 && v <= 32767;
+	return !(v & 7) && v >= -32768 * 8 && v <= 32767 * 8;
 }
 
 static int get_reg(Dwarf_Frame *f, int regno, struct dw_reg *r)
@@ -400,7 +401,7 @@ static bool row_cfa(const struct anonstat_unwind_row *r, const struct machine *m
 
 /* Where the row says a register is, against libdw's rule; NULL if they agree. */
 static const char *cmp_reg(const struct arch_regs *a, const struct machine *m,
-			   u8 rule, s16 off, u64 cfa, const struct dw_reg *r,
+			   u8 rule, s64 off, u64 cfa, const struct dw_reg *r,
 			   bool is_fp)
 {
 	u64 want, loc;
@@ -477,10 +478,10 @@ static const char *compare(const struct arch_regs *a, bool x86, u64 pc,
 			return "a CFA where libdw's is not computable from sp, fp and pc";
 		if (cfa != want)
 			return "another CFA than libdw's";
-		d = cmp_reg(a, &m, row->ra, row->ra_off, cfa, &e->ra, false);
+		d = cmp_reg(a, &m, row->ra, anonstat_row_ra_off(row), cfa, &e->ra, false);
 		if (d)
 			return d;
-		d = cmp_reg(a, &m, row->fp, row->fp_off, cfa, &e->fp, true);
+		d = cmp_reg(a, &m, row->fp, anonstat_row_fp_off(row), cfa, &e->fp, true);
 		if (d)
 			return d;
 	}
@@ -765,8 +766,8 @@ static void check_row(const char *label, const char *what, const struct anonstat
 	char a[128], b[128];
 
 	if (row && row->cfa == want->cfa && row->cfa_off == want->cfa_off &&
-	    row->ra == want->ra && row->ra_off == want->ra_off && row->fp == want->fp &&
-	    row->fp_off == want->fp_off && row->flags == want->flags) {
+	    row->ra == want->ra && row->ra_off8 == want->ra_off8 && row->fp == want->fp &&
+	    row->fp_off8 == want->fp_off8 && row->flags == want->flags) {
 		CHECK(true);
 		return;
 	}
@@ -821,7 +822,7 @@ static void facts_entry(const char *label, const struct cfi_obj *o, const struct
 static void facts_plt(const char *label, const struct cfi_obj *o, const struct result *r)
 {
 	struct anonstat_unwind_row sp16 = { .cfa = ANONSTAT_CFA_SP, .cfa_off = 16,
-		.ra = ANONSTAT_REG_AT_CFA, .ra_off = -8 };
+		.ra = ANONSTAT_REG_AT_CFA, .ra_off8 = -1 };
 	struct anonstat_unwind_row sp24 = sp16, plt = sp16;
 	u64 entry;
 
@@ -859,8 +860,8 @@ static void facts_libc(const char *label, const struct cfi_obj *o, const struct 
 	static const u8 restore_rt[] = { 0x48, 0xc7, 0xc0, 0x0f, 0, 0, 0, 0x0f, 0x05 };
 	const struct anonstat_unwind_row want = {
 		.cfa = ANONSTAT_CFA_DEREF_SP, .cfa_off = 160,
-		.ra = ANONSTAT_REG_AT_SP, .ra_off = 168,
-		.fp = ANONSTAT_REG_AT_SP, .fp_off = 120, .flags = ANONSTAT_ROW_SIGNAL };
+		.ra = ANONSTAT_REG_AT_SP, .ra_off8 = 21,
+		.fp = ANONSTAT_REG_AT_SP, .fp_off8 = 15, .flags = ANONSTAT_ROW_SIGNAL };
 	Elf *elf = elf_memory((char *)o->image, o->image_size);
 	unsigned int found = 0;
 	size_t i, nph = 0;
@@ -933,22 +934,22 @@ static void facts_exotic(const char *label, const struct cfi_obj *o, const struc
 {
 	const struct anonstat_unwind_row sig = {
 		.cfa = ANONSTAT_CFA_DEREF_SP, .cfa_off = 160,
-		.ra = ANONSTAT_REG_AT_SP, .ra_off = 168,
-		.fp = ANONSTAT_REG_AT_SP, .fp_off = 120, .flags = ANONSTAT_ROW_SIGNAL };
+		.ra = ANONSTAT_REG_AT_SP, .ra_off8 = 21,
+		.fp = ANONSTAT_REG_AT_SP, .fp_off8 = 15, .flags = ANONSTAT_ROW_SIGNAL };
 	const struct anonstat_unwind_row sp16 = { .cfa = ANONSTAT_CFA_SP, .cfa_off = 16,
-		.ra = ANONSTAT_REG_AT_CFA, .ra_off = -8 };
+		.ra = ANONSTAT_REG_AT_CFA, .ra_off8 = -1 };
 	const struct anonstat_unwind_row fp16 = { .cfa = ANONSTAT_CFA_FP, .cfa_off = 16,
-		.ra = ANONSTAT_REG_AT_CFA, .ra_off = -8, .fp = ANONSTAT_REG_AT_CFA, .fp_off = -16 };
+		.ra = ANONSTAT_REG_AT_CFA, .ra_off8 = -1, .fp = ANONSTAT_REG_AT_CFA, .fp_off8 = -2 };
 	const struct anonstat_unwind_row sp8 = { .cfa = ANONSTAT_CFA_SP, .cfa_off = 8,
-		.ra = ANONSTAT_REG_AT_CFA, .ra_off = -8 };
+		.ra = ANONSTAT_REG_AT_CFA, .ra_off8 = -1 };
 	struct anonstat_unwind_row fp16_same = fp16, fp16_unknown = fp16;
 	u64 sf = sym_addr(o, "exotic_sf"), adv = sym_addr(o, "exotic_advance");
 	u64 sg = sym_addr(o, "exotic_signal");
 
 	fp16_same.fp = ANONSTAT_REG_SAME;
-	fp16_same.fp_off = 0;
+	fp16_same.fp_off8 = 0;
 	fp16_unknown.fp = ANONSTAT_REG_UNKNOWN;
-	fp16_unknown.fp_off = 0;
+	fp16_unknown.fp_off8 = 0;
 	CHECK(sf && adv && sg);
 	CHECK_U64(r->stats.fdes, fdes);
 	CHECK_U64(r->stats.fdes_bad, 1);
@@ -1058,9 +1059,9 @@ static void test_overflow(void)
 		{ "GNU_negative_offset_extended", negative_offset, sizeof(negative_offset) },
 	};
 	const struct anonstat_unwind_row sp8 = { .cfa = ANONSTAT_CFA_SP, .cfa_off = 8,
-		.ra = ANONSTAT_REG_AT_CFA, .ra_off = -8 };
+		.ra = ANONSTAT_REG_AT_CFA, .ra_off8 = -1 };
 	const struct anonstat_unwind_row sp16 = { .cfa = ANONSTAT_CFA_SP, .cfa_off = 16,
-		.ra = ANONSTAT_REG_AT_CFA, .ra_off = -8 };
+		.ra = ANONSTAT_REG_AT_CFA, .ra_off8 = -1 };
 	struct anonstat_cfi_table t;
 	struct anonstat_cfi_stats st;
 	size_t i;

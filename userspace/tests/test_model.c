@@ -8,6 +8,8 @@
  * A fake clock makes the rates exact.
  */
 #include <dlfcn.h>
+#include <stdbool.h>
+#include <stdint.h>
 #include <errno.h>
 #include <math.h>
 #include <stdlib.h>
@@ -385,6 +387,169 @@ out:
 	munmap(p, 16 * pg);
 }
 
+__attribute__((noinline, used)) static void other_caller(int n)
+{
+	int i;
+
+	for (i = 0; i < n; i++)
+		sink += i * 5 + sink / 3;
+}
+
+/*
+ * The JSON object of site @id in @json holds exactly the frames @want, in
+ * that order: its "frames" list has n entries, entry k with address want[k]
+ * (the site's list ends at the first "}]}" after it: frames hold no list).
+ */
+static bool json_frames_are(const char *json, unsigned int id,
+			    const uint64_t *want, unsigned int n)
+{
+	char key[64];
+	const char *s, *end, *next;
+	unsigned int i;
+
+	snprintf(key, sizeof(key), "{\"id\":%u,", id);
+	s = json ? strstr(json, key) : NULL;
+	s = s ? strstr(s, ",\"frames\":[") : NULL;
+	end = s ? strstr(s, "}]}") : NULL;	/* the last frame, the site */
+	if (!end)
+		return false;
+	for (i = 0, next = s; (next = strstr(next + 1, "{\"addr\"")) &&
+	     next < end; i++)
+		;
+	if (i != n)
+		return false;
+	for (i = 0; i < n; i++) {
+		snprintf(key, sizeof(key), "%c{\"addr\":\"0x%llx\",",
+			 i ? ',' : '[', (unsigned long long)want[i]);
+		s = strstr(s, key);
+		if (!s || s > end)
+			return false;
+		s += strlen(key);
+	}
+	return true;
+}
+
+/*
+ * Whole stacks of this process, named from the real /proc: site 5 has 32
+ * frames (the module's largest depth): libc's syscall(), three frames of
+ * an object named libucm.so.0 (UCX's hooks, tests/libucmfake.c), then 28
+ * frames of this program; site 6 has 16 (the default depth) of which only
+ * the last is outside libc and libucm; site 7 is libc and libucm only.
+ * The name is the first frame outside libc's wrappers and libucm, or the
+ * last frame; every frame is named, and the JSON output lists them all in
+ * order, with the index of the naming frame.
+ */
+static void test_deep_stacks(void)
+{
+	void *libc = dlopen("libc.so.6", RTLD_NOW | RTLD_NOLOAD);
+	void *ucm = dlopen(UCMFAKE, RTLD_NOW | RTLD_LOCAL);
+	uintptr_t sc = libc ? (uintptr_t)dlsym(libc, "syscall") : 0;
+	uintptr_t ucm_sys = ucm ? (uintptr_t)dlsym(ucm, "ucm_orig_mmap_syscall") : 0;
+	uintptr_t ucm_disp = ucm ? (uintptr_t)dlsym(ucm, "ucm_event_dispatch") : 0;
+	uintptr_t ucm_ovr = ucm ? (uintptr_t)dlsym(ucm, "ucm_override_mmap") : 0;
+	uint64_t f5[32], f6[16], f7[3];
+	static const unsigned int want_name[] = { 4, 15, 2 };
+	struct output_opts o = { .sort = SORT_PID, .sites = true,
+				 .version = "test" };
+	char text[8192], *at, err[512], *buf = NULL;
+	static struct model m;
+	struct proc_row *row;
+	unsigned int i, k, wrong = 0;
+	size_t len = 0;
+	FILE *out;
+	int pid = getpid();
+
+	CHECK(sc && ucm_sys && ucm_disp && ucm_ovr);
+	if (!sc || !ucm_sys || !ucm_disp || !ucm_ovr)
+		return;
+	f5[0] = sc + 0x1d;
+	f5[1] = ucm_sys + 0x20;
+	f5[2] = ucm_disp + 0x10;
+	f5[3] = ucm_ovr + 0x10;
+	for (k = 4; k < 32; k++)	/* known_caller+0x4, other_caller+0x5, ... */
+		f5[k] = (k % 2 ? (uintptr_t)other_caller : (uintptr_t)known_caller) + k / 2 + 2;
+	f6[0] = sc + 0x1d;
+	for (k = 1; k < 15; k++)
+		f6[k] = (k % 3 == 1 ? ucm_sys : k % 3 == 2 ? ucm_disp : ucm_ovr) + 0x10 + k;
+	f6[15] = (uintptr_t)other_caller + 6;
+	f7[0] = sc + 0x1d;
+	f7[1] = ucm_sys + 0x20;
+	f7[2] = ucm_disp + 0x10;
+
+	snprintf(text, sizeof(text), PROCS_H
+		 "%d test_model live 3 0 12288 0 3 12288 12288 1 2\n", pid);
+	write_file("procs", text);
+	at = text + snprintf(text, sizeof(text), "%s", SITES_H);
+	for (i = 0; i < 3; i++) {
+		const uint64_t *f = i == 0 ? f5 : i == 1 ? f6 : f7;
+		unsigned int n = i == 0 ? 32 : i == 1 ? 16 : 3;
+
+		at += snprintf(at, sizeof(text) - (size_t)(at - text),
+			       "%d %u private 1 0 4096 0 1 4096 4096 1 2 ", pid, 5 + i);
+		for (k = 0; k < n; k++)
+			at += snprintf(at, sizeof(text) - (size_t)(at - text),
+				       "%s0x%llx", k ? "," : "", (unsigned long long)f[k]);
+		at += snprintf(at, sizeof(text) - (size_t)(at - text), "\n");
+	}
+	CHECK((size_t)(at - text) < sizeof(text) - 1);
+	write_file("sites", text);
+	write_file("regions", "# pid start end site kind inherited\n");
+
+	CHECK(model_init(&m, root, "/proc", K) == 0);
+	m.detail = DETAIL_ALL;
+	CHECK(model_sample(&m, err, sizeof(err)) == 0);
+	row = model_find_proc(&m, pid);
+	CHECK(row && row->detail && row->nr_sites == 3);
+	if (!row || row->nr_sites != 3)
+		goto out;
+	for (i = 0; i < 3; i++) {
+		struct site_row *sr = site(&m, 5 + i);
+		struct site_info *info = sr ? sr->info : NULL;
+		unsigned int n = i == 0 ? 32 : i == 1 ? 16 : 3;
+
+		CHECK(info != NULL);
+		if (!info)
+			continue;
+		CHECK_U64(info->nr_frames, n);
+		CHECK_U64(info->name_frame, want_name[i]);
+		for (k = 0; k < info->nr_frames; k++)
+			wrong += !info->frames[k].symbol || !info->frames[k].module;
+	}
+	CHECK_U64(wrong, 0);
+	if (site(&m, 5) && site(&m, 5)->info) {
+		struct site_info *info = site(&m, 5)->info;
+
+		CHECK_STR(info->name, "test_model!known_caller+0x4");
+		CHECK_STR(info->frames[1].symbol, "ucm_orig_mmap_syscall");
+		CHECK_U64(info->frames[1].offset, 0x20);
+		CHECK_STR(info->frames[3].symbol, "ucm_override_mmap");
+		CHECK(strstr(info->frames[3].module, "/libucm.so.0") != NULL);
+		CHECK_STR(info->frames[31].symbol, "other_caller");
+		CHECK_U64(info->frames[31].offset, 17);
+	}
+	if (site(&m, 6) && site(&m, 6)->info)
+		CHECK_STR(site(&m, 6)->info->name, "test_model!other_caller+0x6");
+	if (site(&m, 7) && site(&m, 7)->info)	/* no frame outside: the last */
+		CHECK_STR(site(&m, 7)->info->name, "libucm.so.0!ucm_event_dispatch+0x10");
+
+	out = open_memstream(&buf, &len);
+	CHECK(output_json(out, &m, &o) == 0);
+	fclose(out);
+	CHECK(json_frames_are(buf, 5, f5, 32));
+	CHECK(json_frames_are(buf, 6, f6, 16));
+	CHECK(json_frames_are(buf, 7, f7, 3));
+	CHECK(!json_frames_are(buf, 5, f5, 31));	/* the check can fail */
+	CHECK(buf && strstr(buf, "\"name\":\"test_model!known_caller+0x4\",\"name_frame\":4,"));
+	CHECK(buf && strstr(buf, "\"name\":\"test_model!other_caller+0x6\",\"name_frame\":15,"));
+	CHECK(buf && strstr(buf, "\"name\":\"libucm.so.0!ucm_event_dispatch+0x10\",\"name_frame\":2,"));
+	free(buf);
+	other_caller(0);
+out:
+	model_free(&m);
+	if (ucm)
+		dlclose(ucm);
+}
+
 /* names are bytes; JSON strings must be valid UTF-8 */
 static void test_json_string(void)
 {
@@ -425,6 +590,7 @@ int main(void)
 	test_sort_and_filter();
 	test_sort_sites();
 	test_own_process();
+	test_deep_stacks();
 	test_json_string();
 	test_json_string_not_utf8();
 	ret = check_report("test_model");

@@ -277,6 +277,52 @@ static void test_site_id_64(void)
 	free(r);
 }
 
+/* the frame of depth d, frame k, of test_deep_stacks (distinct values) */
+static uint64_t deep_frame(unsigned int d, unsigned int k)
+{
+	return 0x7f0000000000ULL + (uint64_t)d * 0x100000 + k * 0x1010 + 0x1d;
+}
+
+/*
+ * Whole stacks (depth 16 by default, up to 32): lines of 1, 16, 17, 31 and
+ * 32 frames each parse, frame for frame in order, into one array with
+ * sites of other depths around them.
+ */
+static void test_deep_stacks(void)
+{
+	static const unsigned int depths[] = { 16, 1, 32, 17, 31 };
+	char text[8192], *at = text, *end = text + sizeof(text);
+	struct site_rec *s = NULL;
+	unsigned int bad = 0, i, k, wrong = 0;
+	size_t n = 0;
+	FILE *f;
+
+	at += snprintf(at, (size_t)(end - at), "%s", SITES_H);
+	for (i = 0; i < sizeof(depths) / sizeof(depths[0]); i++) {
+		at += snprintf(at, (size_t)(end - at),
+			       "7 %u private 1 0 4096 0 1 4096 4096 5 6 ", i + 1);
+		for (k = 0; k < depths[i]; k++)
+			at += snprintf(at, (size_t)(end - at), "%s0x%llx",
+				       k ? "," : "",
+				       (unsigned long long)deep_frame(depths[i], k));
+		at += snprintf(at, (size_t)(end - at), " call\n");
+	}
+	CHECK(at < end);
+	f = open_text(text);
+	CHECK(sites_parse(f, &s, &n, &bad) == 0);
+	fclose(f);
+	CHECK_U64(n, sizeof(depths) / sizeof(depths[0]));
+	for (i = 0; i < n; i++) {
+		CHECK_U64(s[i].id, i + 1);
+		CHECK_U64(s[i].nr_frames, depths[i]);
+		for (k = 0; k < s[i].nr_frames && k < MAX_FRAMES; k++)
+			wrong += s[i].frames[k] != deep_frame(depths[i], k);
+		CHECK_STR(s[i].origin, "call");
+	}
+	CHECK_U64(wrong, 0);
+	free(s);
+}
+
 static void test_bad(void)
 {
 	static const struct {
@@ -304,8 +350,11 @@ static void test_bad(void)
 		{ (parse_fn)sites_parse, SITES_H "1 2 private 1 0 4096 0 1 4096 4096 5 6 16\n", 2 },
 		{ (parse_fn)sites_parse, SITES_H "1 2 private 1 0 4096 0 1 4096 4096 5 6 0x\n", 2 },
 		{ (parse_fn)sites_parse, SITES_H "1 2 private 1 0 4096 0 1 4096 4096 5 6 0xg\n", 2 },
+		/* 33 frames: more than the module's largest depth */
 		{ (parse_fn)sites_parse, SITES_H "1 2 private 1 0 4096 0 1 4096 4096 5 6 "
-		  "0x1,0x2,0x3,0x4,0x5,0x6,0x7,0x8,0x9,0xa,0xb,0xc,0xd,0xe,0xf,0x10,0x11\n", 2 },
+		  "0x1,0x2,0x3,0x4,0x5,0x6,0x7,0x8,0x9,0xa,0xb,0xc,0xd,0xe,0xf,0x10,"
+		  "0x11,0x12,0x13,0x14,0x15,0x16,0x17,0x18,0x19,0x1a,0x1b,0x1c,0x1d,"
+		  "0x1e,0x1f,0x20,0x21\n", 2 },
 		{ (parse_fn)sites_parse, SITES_H "1 18446744073709551616 private 1 0 4096 0 1 4096 4096 5 6 0x1\n", 2 },
 		{ (parse_fn)regions_parse, REGIONS_H "1 0x2000 0x1000 3 private 0\n", 2 },
 		{ (parse_fn)regions_parse, REGIONS_H "1 0x1000 0x2000 3 private 2\n", 2 },
@@ -333,6 +382,7 @@ int main(void)
 	test_comm();
 	test_extra_columns();
 	test_site_id_64();
+	test_deep_stacks();
 	test_bad();
 	return check_report("test_parse");
 }

@@ -297,6 +297,48 @@ static void test_wrappers(struct symbolizer *s)
 	sym_frame_clear(&f);
 }
 
+/*
+ * The site name skips libc's wrappers and UCX's hook library (libucm and
+ * its modules), by object; nothing else: not libucs (its registration
+ * cache is a real caller), not a libc function that is no wrapper.
+ */
+static void test_hooks(void)
+{
+	static const struct {
+		const char *module, *symbol;
+		bool wrapper, hook;
+	} cases[] = {
+		{ "/usr/lib/x86_64-linux-gnu/libc.so.6", "syscall", true, false },
+		{ "/usr/lib/x86_64-linux-gnu/libc.so.6", "mmap64", true, false },
+		{ "/usr/lib/x86_64-linux-gnu/libc.so.6", "sysmalloc", false, false },
+		{ "/usr/lib/x86_64-linux-gnu/libc.so.6", NULL, false, false },
+		{ "/lib/x86_64-linux-gnu/libucm.so.0", "ucm_orig_mmap_syscall", false, true },
+		{ "/lib/x86_64-linux-gnu/libucm.so.0", "ucm_event_dispatch", false, true },
+		{ "/lib/x86_64-linux-gnu/libucm.so.0", NULL, false, true },
+		{ "/opt/wheel/libucx/lib/libucm.so", "ucm_mmap", false, true },
+		{ "/usr/lib/ucx/libucm_cuda.so.0", "ucm_cuMemAlloc", false, true },
+		{ "/lib/x86_64-linux-gnu/libucs.so.0", "ucs_rcache_mp_chunk_alloc", false, false },
+		{ "/usr/bin/libucmx", "f", false, false },
+		{ "/usr/lib/libucma.so", "f", false, false },
+		{ NULL, NULL, false, false },
+	};
+	unsigned int i;
+
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		struct sym_frame f = {
+			.addr = 0x1000, .module = (char *)cases[i].module,
+			.symbol = (char *)cases[i].symbol,
+		};
+		bool w = sym_is_wrapper(&f), h = sym_is_hook(&f);
+
+		if (w != cases[i].wrapper || h != cases[i].hook)
+			fprintf(stderr, "case %u: %s!%s wrapper %d hook %d\n", i,
+				cases[i].module, cases[i].symbol, w, h);
+		CHECK(w == cases[i].wrapper && h == cases[i].hook);
+		CHECK(sym_skip_for_name(&f) == (cases[i].wrapper || cases[i].hook));
+	}
+}
+
 int main(int argc, char **argv)
 {
 	struct symbolizer *s;
@@ -323,6 +365,7 @@ int main(int argc, char **argv)
 		test_wrappers(s);
 		sym_free(s);
 	}
+	test_hooks();
 	ret = check_report("test_symbols");
 	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", tmp);
 	if (system(cmd) != 0)

@@ -5,7 +5,8 @@
 # navigate, open a process's call sites and go back, sort, filter by pid
 # and name, threads, help, delay, pause, reset (after confirmation, into a
 # copy of the fixture), quit; then a live process's own fixture (selfsnap)
-# for named frames and resident bytes in the site and detail views.  After
+# for named frames and resident bytes in the site and detail views, and a
+# whole stack of 32 frames (the site name past libucm's hook frames).  After
 # q, SIGTERM and SIGSEGV the shell's terminal must be as before (canonical
 # mode, echo, the main screen).  Ends with "test_tui: N passed, N failed".
 # TUI_CAPTURE=FILE keeps a capture of the site view.
@@ -216,6 +217,23 @@ keys Enter
 check "detail: name" wait_for "name        libsymtest.so!symtest_hidden+0x20"
 check "detail: resident" has "resident    64.0 KiB"
 [ -n "${TUI_CAPTURE:-}" ] && screen >"$TUI_CAPTURE.detail"
+# a whole stack of 32 frames through an object named like UCX's libucm:
+# the name is the first frame outside libc's wrappers and libucm, the
+# detail view scrolls to the last frame
+keys Escape Down
+check "pane: a whole stack" wait_for "Frames of site 3 "
+check "pane: libucm's frames" hasre '#1 +0x[0-9a-f]{16} +libucm\.so\.0!ucm_orig_mmap_syscall\+0x20 +(/|\.\.\.).*/libucm\.so\.0$'
+check "pane: the name skips libucm" hasre '#4 +0x[0-9a-f]{16} +libsymtest\.so!symtest_beta\+0x18  <- site name +(/|\.\.\.).*/libsymtest\.so$'
+check "site row named past libucm" hasre '^ +3 private +0 B +0 +0 B +1 +1 +0 B +libsymtest\.so!symtest_beta\+0x18$'
+keys Enter
+check "detail: whole stack, name" wait_for "name        libsymtest.so!symtest_beta+0x18"
+check "detail: frames from #0" hasre '#0 +0x[0-9a-f]{16} +libc\.so\.6!syscall\+0x1d '
+check "detail: not all 32 fit in 40 lines" sh -c "! tmux -L $sock capture-pane -p -t t | grep -q '#31 '"
+keys End
+check "detail: End shows frame #31" hasre '#31 +0x[0-9a-f]{16} +selfsnap!main\+0x10 +/.*/selfsnap$'
+check "detail: #30 above it" hasre '#30 +0x[0-9a-f]{16} +libsymtest\.so!symtest_beta\+0x25 '
+check "detail: no frame #32" sh -c "! tmux -L $sock capture-pane -p -t t | grep -q '#32 '"
+[ -n "${TUI_CAPTURE:-}" ] && screen >"$TUI_CAPTURE.deep"
 keys Escape Escape t
 check "threads: names" wait_for "selfsnap_worker"
 keys q
