@@ -195,6 +195,12 @@ test_acct_shlib() {
 	run_prog acct_shlib
 }
 
+# damaged call frame information in copies of a library, and the unwind
+# caps (max_unwind_mib 0, depth 1): acct_hostile_cfi.c says what it checks
+test_acct_hostile_cfi() {
+	run_prog acct_hostile_cfi
+}
+
 # the real UCX case (issue 14): Debian's libucm hooks in bistro mode, two
 # callers in a program without frame pointers.  amd64 guests only: the arm64
 # guests' programs are cross-built, and Debian's arm64 UCX is not installed

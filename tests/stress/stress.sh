@@ -334,6 +334,148 @@ phase_caps() {
 	still_exact
 }
 
+# Unwind tables (issue 14) built concurrently, raced, capped and thrown
+# away.  unwind_churn's processes and threads dlopen distinct copies of
+# libhostilecfi.so, intact and with damaged CFI, and map through them,
+# while a writer toggles max_unwind_mib (0, 1, 64: tables refused at the
+# cap, built again when there is room) and unloads and loads the module,
+# UNWIND_CYCLES times (the last time it leaves it unloaded); the load goes
+# on until the writer is done (at least 400 / SCALE iterations per
+# thread).  A call in flight at an insmod is not accounted (RELIABILITY.md,
+# known limits), so the module is loaded again once the load's processes
+# are quiet (unwind_churn --hold); then the processes' threads map once
+# more through every copy, all in the same order (the new module's tables
+# built concurrently), while max_unwind_mib toggles again.  Checks:
+#   .cycles       the writer did its unload cycles, all under load;
+#   .writer       and every write and rmmod/insmod of it succeeded;
+#   .oracle_held  the quiet processes were seeded exactly: every live
+#                 process's regions are its anonymous VMAs
+#                 (anonstat_oracle -a);
+#   unwind_churn's own lines: after the last round each process checks its
+#                 regions against its maps (t_check_maps);
+#   .reloaded     after the processes exited, rmmod and insmod with
+#                 enabled=0: memory_bytes, unwind_bytes, unwind_objects,
+#                 unwind_objects_without_cfi and unwind_dropped are 0;
+#   .kmemleak     (debug kernel) no leak report after two scans.
+UNWIND_CYCLES=4
+
+# unwind_toggles STOPFILE: max_unwind_mib 0, 1, 64 in turn until STOPFILE
+# exists, then 64; failures into /tmp/unwind-writer-fail
+unwind_toggles() {
+	while [ ! -e "$1" ]; do
+		for m in 0 1 64; do
+			ctl "max_unwind_mib $m" ||
+				echo "max_unwind_mib $m refused" >>/tmp/unwind-writer-fail
+			echo >>/tmp/unwind-writes
+			sleep 0.2
+		done
+	done
+}
+
+phase_unwind() {
+	T=unwind
+	defaults
+	ctl "max_unwind_mib 64"
+	rm -f /tmp/unwind-ready /tmp/unwind-release /tmp/unwind-stop /tmp/unwind-done \
+		/tmp/unwind-writer /tmp/unwind-writer-fail /tmp/unwind-writes
+	unwind_churn -p 4 -t 4 -c 40 -n "$(scaled 400)" -s 5 --until /tmp/unwind-stop \
+		--hold /tmp/unwind-ready /tmp/unwind-release >/tmp/unwind.out 2>&1 &
+	churn=$!
+	(
+		cycles=0
+		while [ $cycles -lt $UNWIND_CYCLES ] && kill -0 $churn 2>/dev/null; do
+			for m in 0 1 64; do
+				ctl "max_unwind_mib $m" ||
+					echo "max_unwind_mib $m refused" >>/tmp/unwind-writer-fail
+				echo >>/tmp/unwind-writes
+				sleep 0.2
+			done
+			rmmod anonstat ||
+				echo "rmmod failed, cycle $cycles" >>/tmp/unwind-writer-fail
+			cycles=$((cycles + 1))
+			[ $cycles = $UNWIND_CYCLES ] && break
+			insmod $KO ||
+				echo "insmod failed, cycle $cycles" >>/tmp/unwind-writer-fail
+		done
+		state=under_load
+		if ! kill -0 $churn 2>/dev/null || [ -e /tmp/unwind-ready ]; then
+			state=the_load_ended_first
+		fi
+		echo "$cycles $state" >/tmp/unwind-writer
+		touch /tmp/unwind-stop
+	) &
+	wait $!
+	while [ ! -e /tmp/unwind-ready ] && kill -0 $churn 2>/dev/null; do
+		sleep 0.2
+	done
+	set -- $(cat /tmp/unwind-writer 2>/dev/null) - -
+	figure unwind_unload_cycles "$1"
+	[ "$1" = $UNWIND_CYCLES ] && [ "$2" = under_load ] && ok cycles ||
+		bad "$1 unload cycles of $UNWIND_CYCLES, $2"
+	grep -q '^anonstat ' /proc/modules || insmod $KO || bad "insmod failed"
+	defaults
+	ctl "max_unwind_mib 64"
+	t=$T
+	T=$T.oracle_held
+	if [ -e /tmp/unwind-ready ] && anonstat_oracle -a -b >/tmp/oracle.out 2>&1; then
+		echo "# $T: $(grep -c '^[0-9]' /tmp/oracle.out) live processes checked"
+		ok
+	else
+		bad "$(grep -c '^mismatch' /tmp/oracle.out) processes differ:" \
+			"$(grep -m3 '^mismatch' /tmp/oracle.out | tr '\n' ' ')"
+	fi
+	T=$t
+	unwind_toggles /tmp/unwind-done &
+	toggles=$!
+	touch /tmp/unwind-release
+	wait $churn
+	rc=$?
+	touch /tmp/unwind-done
+	wait $toggles
+	ctl "max_unwind_mib 64"
+	figure unwind_control_writes "$(wc -l </tmp/unwind-writes)"
+	if [ -s /tmp/unwind-writer-fail ]; then
+		bad "writer: $(head -3 /tmp/unwind-writer-fail | tr '\n' ' ')"
+	else
+		ok writer
+	fi
+	# since the last load: the check stage
+	figure unwind_tables "$(status unwind_objects)"
+	figure unwind_tables_without_cfi "$(status unwind_objects_without_cfi)"
+	figure unwind_table_bytes "$(status unwind_bytes)"
+	figure unwind_dropped "$(status unwind_dropped)"
+	for e in complete no_cfi unreadable depth budget invalid; do
+		figure "unwind_walks_$e" "$(status2 walk $e)"
+	done
+	sed "s/^ok /ok $T./; s/^FAIL /FAIL $T./" /tmp/unwind.out
+	p=$(grep -c '^ok ' /tmp/unwind.out)
+	f=$(grep -c '^FAIL ' /tmp/unwind.out)
+	pass=$((pass + p))
+	fail=$((fail + f))
+	[ "$rc" != 0 ] && [ "$f" = 0 ] && bad "unwind_churn exited $rc without a FAIL line"
+	[ "$p" = 0 ] && bad "unwind_churn printed no ok line"
+	figure unwind_calls "$(sed -n 's/^# unwind_churn p[0-9]*: \([0-9]*\) calls.*/\1/p' /tmp/unwind.out |
+		awk '{ s += $1 } END { print s + 0 }')"
+	rmmod anonstat && insmod $KO enabled=0 || bad "rmmod and insmod failed"
+	why=
+	for k in memory_bytes unwind_bytes unwind_objects unwind_objects_without_cfi unwind_dropped; do
+		v=$(status $k)
+		[ "$v" = 0 ] || why="$why $k $v"
+	done
+	[ -z "$why" ] && ok reloaded || bad "after rmmod and insmod:$why"
+	ctl enable
+	if [ -e /sys/kernel/debug/kmemleak ]; then
+		echo scan >/sys/kernel/debug/kmemleak
+		echo scan >/sys/kernel/debug/kmemleak
+		n=$(grep -c unreferenced /sys/kernel/debug/kmemleak)
+		figure unwind_kmemleak_reports "$n"
+		[ "$n" = 0 ] && ok kmemleak ||
+			{ bad "kmemleak: $n reports"; head -40 /sys/kernel/debug/kmemleak; }
+	fi
+	defaults
+	still_exact
+}
+
 phase_access() {
 	T=access
 	for f in status procs threads sites regions control; do
