@@ -89,6 +89,7 @@ struct walk {
 	unsigned long fp;
 	unsigned long lr;
 	bool fp_known;
+	bool sp_exact;		/* false: sp is only a lower bound (see step_by_fp()) */
 	bool lr_known;		/* arm64: x30 still holds frame 0's return address */
 	bool exact;		/* pc is not a return address: look it up as is */
 	bool by_fp;		/* the last step used the frame pointer */
@@ -131,12 +132,41 @@ static int step_by_fp(struct walk *w)
 	if (!ra)
 		return ANONSTAT_WALK_COMPLETE;
 	w->pc = ra;
+	/*
+	 * x86-64 code pushes rbp right below the return address, so the
+	 * caller's sp is just above the record.  arm64 code puts the record
+	 * at the bottom of its frame (stp x29, x30, [sp, #-N]!): the caller's
+	 * sp is above it by a frame size the walk does not know.
+	 */
 	w->sp = w->fp + 2 * sizeof(long);
+	w->sp_exact = !ANONSTAT_FRAME1_IN_LR;
 	w->fp = next_fp;
 	w->lr_known = false;
 	w->exact = false;
 	w->by_fp = true;
 	return STEP_FRAME;
+}
+
+/*
+ * The stack pointer of the frame being unwound, for a row that needs it:
+ * after a frame-pointer step on arm64 it is known only through the frame
+ * record, when the row says where the frame saved x29 (x29 points at it).
+ */
+static bool frame_sp(const struct walk *w, const struct anonstat_unwind_row *row,
+		     unsigned long *sp)
+{
+	*sp = w->sp;
+	if (w->sp_exact)
+		return true;
+	/* a CFA from the frame pointer needs no sp, unless a register is saved by it */
+	if (row->cfa == ANONSTAT_CFA_FP || row->cfa == ANONSTAT_CFA_DEREF_FP)
+		return row->ra != ANONSTAT_REG_AT_SP && row->fp != ANONSTAT_REG_AT_SP;
+	if (row->cfa != ANONSTAT_CFA_SP || row->fp != ANONSTAT_REG_AT_CFA ||
+	    !w->fp_known)
+		return false;
+	/* CFA = x29 - fp_off, and sp = CFA - cfa_off */
+	*sp = w->fp - anonstat_row_fp_off(row) - row->cfa_off;
+	return true;
 }
 
 /*
@@ -163,6 +193,7 @@ static bool step_sigreturn(struct walk *w, int *ret)
 	*ret = STEP_FRAME;
 	w->pc = anonstat_code_addr(pc);
 	w->sp = sp;
+	w->sp_exact = true;
 	w->fp = fp;
 	w->lr = anonstat_code_addr(lr);
 	w->fp_known = true;
@@ -225,7 +256,7 @@ static int step(struct walk *w, struct mm_struct *mm)
 {
 	unsigned long look = w->exact ? w->pc : w->pc - 1;
 	const struct anonstat_unwind_row *row;
-	unsigned long cfa, ra, fp = w->fp;
+	unsigned long cfa, ra, sp, fp = w->fp;
 	bool fp_known = w->fp_known;
 	int ret;
 
@@ -233,16 +264,18 @@ static int step(struct walk *w, struct mm_struct *mm)
 	if (ret != STEP_FRAME)
 		return ret;
 	if (!row) {
-		if (step_sigreturn(w, &ret))
+		if (w->sp_exact && step_sigreturn(w, &ret))
 			return ret;
 		return step_by_fp(w);
 	}
+	if (row->cfa == ANONSTAT_CFA_END)
+		return ANONSTAT_WALK_COMPLETE;
+	if (!frame_sp(w, row, &sp))
+		return ANONSTAT_WALK_INVALID;
 
 	switch (row->cfa) {
-	case ANONSTAT_CFA_END:
-		return ANONSTAT_WALK_COMPLETE;
 	case ANONSTAT_CFA_SP:
-		cfa = w->sp + row->cfa_off;
+		cfa = sp + row->cfa_off;
 		break;
 	case ANONSTAT_CFA_FP:
 		if (!w->fp_known)
@@ -250,7 +283,7 @@ static int step(struct walk *w, struct mm_struct *mm)
 		cfa = w->fp + row->cfa_off;
 		break;
 	case ANONSTAT_CFA_DEREF_SP:
-		if (!read_word(w, w->sp + row->cfa_off, &cfa))
+		if (!read_word(w, sp + row->cfa_off, &cfa))
 			return STEP_FAULT;
 		break;
 	case ANONSTAT_CFA_DEREF_FP:
@@ -260,7 +293,7 @@ static int step(struct walk *w, struct mm_struct *mm)
 			return STEP_FAULT;
 		break;
 	case ANONSTAT_CFA_PLT:
-		cfa = w->sp + 8 + ((w->pc & 15) >= (row->flags >> 4) ? 8 : 0);
+		cfa = sp + 8 + ((w->pc & 15) >= (row->flags >> 4) ? 8 : 0);
 		break;
 	default:
 		return ANONSTAT_WALK_INVALID;
@@ -272,7 +305,7 @@ static int step(struct walk *w, struct mm_struct *mm)
 			return STEP_FAULT;
 		break;
 	case ANONSTAT_REG_AT_SP:
-		if (!read_word(w, w->sp + anonstat_row_ra_off(row), &ra))
+		if (!read_word(w, sp + anonstat_row_ra_off(row), &ra))
 			return STEP_FAULT;
 		break;
 	case ANONSTAT_REG_SAME:
@@ -291,7 +324,7 @@ static int step(struct walk *w, struct mm_struct *mm)
 		fp_known = true;
 		break;
 	case ANONSTAT_REG_AT_SP:
-		if (!read_word(w, w->sp + anonstat_row_fp_off(row), &fp))
+		if (!read_word(w, sp + anonstat_row_fp_off(row), &fp))
 			return STEP_FAULT;
 		fp_known = true;
 		break;
@@ -312,11 +345,13 @@ static int step(struct walk *w, struct mm_struct *mm)
 	    (cfa < w->sp || (cfa == w->sp && row->ra != ANONSTAT_REG_SAME) ||
 	     cfa - w->sp > ANONSTAT_WALK_MAX_SPAN))
 		return ANONSTAT_WALK_INVALID;
+	/* the outermost frame says so in its CFI; a 0 read here is not one */
 	ra = anonstat_code_addr(ra);
 	if (!ra)
-		return ANONSTAT_WALK_COMPLETE;
+		return ANONSTAT_WALK_INVALID;
 	w->pc = ra;
 	w->sp = cfa;
+	w->sp_exact = true;
 	w->fp = fp;
 	w->fp_known = fp_known;
 	w->lr_known = false;
@@ -341,6 +376,7 @@ int anonstat_callsite_capture(struct anonstat_callsite *cs, unsigned int depth)
 		.fp = anonstat_user_fp(regs),
 		.lr = anonstat_code_addr(anonstat_user_lr(regs)),
 		.fp_known = true,
+		.sp_exact = true,
 		.lr_known = ANONSTAT_FRAME1_IN_LR,
 		.exact = true,
 	};

@@ -36,12 +36,33 @@
 #ifdef __KERNEL__
 #include <linux/errno.h>
 #include <linux/sched.h>
-/* a long table is built in process context: let others run meanwhile */
-#define cfi_yield()	cond_resched()
+#include <linux/sched/signal.h>
+/*
+ * A table is built in process context: let others run meanwhile, and stop
+ * for a task that is being killed.
+ */
+static bool cfi_stop(void)
+{
+	cond_resched();
+	return fatal_signal_pending(current);
+}
 #else
 #include <errno.h>
-#define cfi_yield()	do { } while (0)
+#include <stdbool.h>
+static bool cfi_stop(void)
+{
+	return false;
+}
 #endif
+
+/*
+ * CFA operations run per byte of CFI, for the whole build: a CIE's initial
+ * instructions run again for each of its FDEs, and .eh_frame_hdr may list
+ * one FDE many times, so without a budget a crafted file of N bytes costs
+ * N^2.  Real files run about 2 per byte (the libcs of both architectures).
+ */
+#define OPS_PER_BYTE	16
+#define OPS_MIN		65536
 
 #include "cfi.h"
 
@@ -415,7 +436,8 @@ struct interp {
 	u32 fde_first;		/* the FDE's first row in the table */
 	bool signal;
 	bool partial;		/* stopped at something not followed */
-	int err;		/* from the table: stop everything */
+	int err;		/* from the table or the budget: stop everything */
+	u64 ops;		/* operations left in the build's budget */
 };
 
 static struct reg_rule *tracked(struct interp *ip, u64 reg)
@@ -664,7 +686,17 @@ static bool run(struct interp *ip, const u8 *p, const u8 *end, bool in_cie)
 	s64 off;
 
 	while (c.p < c.end && !c.bad && !ip->err && ip->loc < ip->end) {
-		u8 op = rd_u8(&c);
+		u8 op;
+
+		if (!ip->ops--) {
+			ip->err = -E2BIG;
+			break;
+		}
+		if (!(ip->ops & 0xffff) && cfi_stop()) {
+			ip->err = -EINTR;
+			break;
+		}
+		op = rd_u8(&c);
 
 		switch (op & 0xc0) {
 		case DW_CFA_advance_loc:
@@ -927,7 +959,7 @@ static void sort_rows(struct anonstat_unwind_row *v, u32 n)
 		sift_down(v, i, n);
 	for (i = n; i-- > 1;) {
 		if (!(i & 4095))
-			cfi_yield();
+			cfi_stop();	/* only to yield: the sort ends soon */
 		swap_rows(&v[0], &v[i]);
 		sift_down(v, 0, i);
 	}
@@ -979,8 +1011,14 @@ static int compile_from_hdr(struct interp *ip, struct cie *cie,
 	for (i = 0; i < count && !ip->err; i++) {
 		u64 fde;
 
-		if (!(i & 1023))
-			cfi_yield();
+		if (!(i & 1023) && cfi_stop()) {
+			ip->err = -EINTR;
+			break;
+		}
+		if (!ip->ops--) {
+			ip->err = -E2BIG;
+			break;
+		}
 		rd_fixed(&c, 4);		/* initial location: the FDE has it */
 		fde = in->hdr.vaddr + (s64)(s32)rd_fixed(&c, 4);
 		if (fde < in->frame.vaddr || fde - in->frame.vaddr >= in->frame.size) {
@@ -1002,8 +1040,14 @@ static void compile_linear(struct interp *ip, struct cie *cie,
 	u64 off = 0;
 
 	while (!ip->err && read_entry(&in->frame, off, &e)) {
-		if (!(++n & 1023))
-			cfi_yield();
+		if (!(++n & 1023) && cfi_stop()) {
+			ip->err = -EINTR;
+			break;
+		}
+		if (!ip->ops--) {
+			ip->err = -E2BIG;
+			break;
+		}
 		if (!is_cie(&e, in->debug_frame))
 			compile_fde(ip, cie, off, stats);
 		off = entry_end(&e);
@@ -1016,6 +1060,7 @@ int anonstat_cfi_compile(const struct anonstat_cfi_input *in,
 {
 	static const struct anonstat_unwind_row invalid = { .cfa = ANONSTAT_CFA_INVALID };
 	struct interp ip = { .in = in, .t = t };
+	u64 bytes = in->frame.size + in->hdr.size;
 	struct cie cie = { .off = ~0ULL };
 	int ret = -ENOENT;
 
@@ -1034,9 +1079,11 @@ int anonstat_cfi_compile(const struct anonstat_cfi_input *in,
 	if (!in->frame.size || !in->limit || in->limit > 0xffffffffULL ||
 	    in->base > ~0ULL - in->limit)
 		return -ENOENT;
+	ip.ops = bytes < (~0ULL - OPS_MIN) / OPS_PER_BYTE ?
+		 bytes * OPS_PER_BYTE + OPS_MIN : ~0ULL;
 	if (in->hdr.size && !in->debug_frame)
 		ret = compile_from_hdr(&ip, &cie, stats);
-	if (ret == -ENOENT || ret == -EINVAL) {
+	if (!ip.err && (ret == -ENOENT || ret == -EINVAL)) {
 		t->nr = 0;
 		*stats = (struct anonstat_cfi_stats){ 0 };
 		compile_linear(&ip, &cie, stats);
