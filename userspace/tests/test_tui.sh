@@ -48,6 +48,16 @@ wait_for() {
 	done
 	return 1
 }
+# wait_re REGEX: the same for an extended regular expression
+wait_re() {
+	i=0
+	while [ $i -lt 50 ]; do
+		hasre "$1" && return 0
+		sleep 0.1
+		i=$((i + 1))
+	done
+	return 1
+}
 keys() { T send-keys -t t "$@"; sleep 0.3; }
 # pids of the process rows on the screen, in order
 rows() { screen | awk '/^ +PID COMM/ { on = 1; next }
@@ -230,7 +240,7 @@ check "detail: whole stack, name" wait_for "name        libsymtest.so!symtest_be
 check "detail: frames from #0" hasre '#0 +0x[0-9a-f]{16} +libc\.so\.6!syscall\+0x1d '
 check "detail: not all 32 fit in 40 lines" sh -c "! tmux -L $sock capture-pane -p -t t | grep -q '#31 '"
 keys End
-check "detail: End shows frame #31" hasre '#31 +0x[0-9a-f]{16} +selfsnap!main\+0x10 +/.*/selfsnap$'
+check "detail: End shows frame #31" wait_re '#31 +0x[0-9a-f]{16} +selfsnap!main\+0x10 +/.*/selfsnap$'
 check "detail: #30 above it" hasre '#30 +0x[0-9a-f]{16} +libsymtest\.so!symtest_beta\+0x25 '
 check "detail: no frame #32" sh -c "! tmux -L $sock capture-pane -p -t t | grep -q '#32 '"
 [ -n "${TUI_CAPTURE:-}" ] && screen >"$TUI_CAPTURE.deep"
