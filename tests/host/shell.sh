@@ -47,12 +47,23 @@ for spec in "$@"; do
 	IFS=: read -r arch series size <<<"$spec"
 	cols=${size%x*} rows=${size#*x}
 	echo "--- $spec: tests/vm/run --arch $arch -k $series --shell in a ${cols}x$rows tmux pane"
+	# kill-server returns before the server is gone: a new session started
+	# at once can reach the dying server ("server exited unexpectedly")
 	T kill-server 2>/dev/null
+	i=0
+	while T list-sessions >/dev/null 2>&1 && [ $i -lt 50 ]; do
+		sleep 0.1
+		i=$((i + 1))
+	done
 	# TERM=screen in the pane (its entry is in ncurses-base; tmux 3.3's
 	# default, tmux-256color, is in ncurses-term)
-	T -f /dev/null start-server \; set -g default-terminal screen \; \
+	if ! T -f /dev/null start-server \; set -g default-terminal screen \; \
 		new-session -d -s vm -x "$cols" -y "$rows" \
-		"cd '$top' && tests/vm/run -q --arch $arch -k $series --shell --timeout 900; echo VMEXIT=\$?; sleep 900"
+		"cd '$top' && tests/vm/run -q --arch $arch -k $series --shell --timeout 900; echo VMEXIT=\$?; sleep 900"; then
+		fail=$((fail + 1))
+		echo "FAIL: $spec: the tmux session could not be started" >&2
+		continue
+	fi
 	check "boots to the guest shell" wait_for 600 'exit the shell to power off'
 	check "prompt" wait_for 60 '^/ # $'
 	type_line 'echo "sum=$((6 * 7)) size=$(stty size) term=$TERM tty=$(tty)"'
