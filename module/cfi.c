@@ -166,34 +166,38 @@ static u8 rd_u8(struct cursor *c)
 	return rd_fixed(c, 1);
 }
 
-static u64 rd_uleb(struct cursor *c)
+/* The bits of a LEB128 number: *shift is how many were read, *last the last byte. */
+static u64 rd_leb(struct cursor *c, unsigned int *shift, u8 *last)
 {
 	u64 v = 0;
-	unsigned int shift = 0;
 	u8 b;
 
+	*shift = 0;
 	do {
 		b = rd_u8(c);
-		if (shift < 64)
-			v |= (u64)(b & 0x7f) << shift;
-		shift += 7;
+		if (*shift < 64)
+			v |= (u64)(b & 0x7f) << *shift;
+		*shift += 7;
 	} while ((b & 0x80) && !c->bad);
+	*last = b;
 	return v;
+}
+
+static u64 rd_uleb(struct cursor *c)
+{
+	unsigned int shift;
+	u8 last;
+
+	return rd_leb(c, &shift, &last);
 }
 
 static s64 rd_sleb(struct cursor *c)
 {
-	u64 v = 0;
-	unsigned int shift = 0;
-	u8 b;
+	unsigned int shift;
+	u8 last;
+	u64 v = rd_leb(c, &shift, &last);
 
-	do {
-		b = rd_u8(c);
-		if (shift < 64)
-			v |= (u64)(b & 0x7f) << shift;
-		shift += 7;
-	} while ((b & 0x80) && !c->bad);
-	if (shift < 64 && (b & 0x40))
+	if (shift < 64 && (last & 0x40))
 		v |= ~0ULL << shift;
 	return (s64)v;
 }
