@@ -30,4 +30,17 @@ static inline int uw_mark_of(unsigned long len)
 	return (int)((len - UW_MARK_BASE) / UW_PAGE);
 }
 
+/*
+ * LINK(name, next): a function of its own that calls next(k) and is not a
+ * tail call (the result goes to the program's volatile sink), as NI says
+ * (noipa or noinline, per program): one frame of a call path.
+ */
+#define LINK(name, next)					\
+	NI void *name(int k)					\
+	{							\
+		void *p = next(k);				\
+		sink += (uintptr_t)p;				\
+		return p;					\
+	}
+
 #endif /* UW_H */

@@ -41,14 +41,6 @@ NI void *hook_map(int k)
 	return check(p, k);
 }
 
-#define LINK(name, next)					\
-	NI void *name(int k)					\
-	{							\
-		void *p = next(k);				\
-		sink += (uintptr_t)p;				\
-		return p;					\
-	}
-
 LINK(ha2, hook_map)
 LINK(ha1, ha2)
 

@@ -48,14 +48,6 @@ NI void *map_len(int k)
 	return p;
 }
 
-#define LINK(name, next)					\
-	NI void *name(int k)					\
-	{							\
-		void *p = next(k);				\
-		sink += (uintptr_t)p;				\
-		return p;					\
-	}
-
 LINK(a3, map_len)
 LINK(a2, a3)
 LINK(a1, a2)

@@ -46,14 +46,6 @@ NI void *map_len(int k)
 	return p;
 }
 
-#define LINK(name, next)					\
-	NI void *name(int k)					\
-	{							\
-		void *p = next(k);				\
-		sink += (uintptr_t)p;				\
-		return p;					\
-	}
-
 LINK(sh2, map_len)
 LINK(sh1, sh2)
 LINK(sh_async, map_len)
