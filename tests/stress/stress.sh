@@ -111,10 +111,11 @@ phase_race() {
 
 # Background load for the phases below: stress_mm processes in a loop.
 load_start() {
-	rm -f /tmp/stop-load /tmp/load-runs
+	rm -f /tmp/stop-load /tmp/load-runs /tmp/load-started
 	(
 		i=0
 		while [ ! -e /tmp/stop-load ]; do
+			echo "$i" >/tmp/load-started
 			stress_mm -t 4 -n "$(scaled 500)" -s $i >/dev/null 2>&1
 			i=$((i + 1))
 		done
@@ -299,8 +300,16 @@ caps_under_load() {
 		sleep 0.05
 		i=$((i + 1))
 	done
-	# keep the last load process's record for the checks below
+	# Keep the last load process's record for the checks below: one
+	# that starts after retain_exited is 64 (the one running now may
+	# exit before the write lands, and be dropped).
 	ctl "retain_exited 64"
+	started=$(cat /tmp/load-started)
+	i2=0
+	while [ "$(cat /tmp/load-started)" = "$started" ] && [ $i2 -lt 600 ]; do
+		sleep 0.05
+		i2=$((i2 + 1))
+	done
 	load_stop
 	figure "${T}_samples" "$i"
 	figure "${T}_samples_with_load" "$live"

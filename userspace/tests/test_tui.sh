@@ -6,7 +6,10 @@
 # and name, threads, help, delay, pause, reset (after confirmation, into a
 # copy of the fixture), quit; then a live process's own fixture (selfsnap)
 # for named frames and resident bytes in the site and detail views, and a
-# whole stack of 32 frames (the site name past libucm's hook frames).  After
+# whole stack of 32 frames (the site name past libucm's hook frames).
+# Every check that looks for something waits up to 5 s for it (the view
+# redraws on its own time, later under load); one that looks for an
+# absence looks once, after the wait for what replaced it.  After
 # q, SIGTERM and SIGSEGV the shell's terminal must be as before (canonical
 # mode, echo, the main screen).  Ends with "test_tui: N passed, N failed".
 # TUI_CAPTURE=FILE keeps a capture of the site view.
@@ -59,6 +62,16 @@ wait_re() {
 	return 1
 }
 keys() { T send-keys -t t "$@"; sleep 0.3; }
+# rows_are "PID PID ... ": up to 5 s for the process rows to be these
+rows_are() {
+	i=0
+	while [ $i -lt 50 ]; do
+		[ "$(rows)" = "$1" ] && return 0
+		sleep 0.1
+		i=$((i + 1))
+	done
+	return 1
+}
 # pids of the process rows on the screen, in order
 rows() { screen | awk '/^ +PID COMM/ { on = 1; next }
 	on && $1 ~ /^[0-9]+$/ { printf "%s ", $1 }'; }
@@ -86,23 +99,23 @@ check "shell modes" [ "$before" = "isig icanon echo" ]
 
 start --root "$tmp/root" --proc "$tmp/noproc" -d 0.3
 check "starts" wait_for "Processes (4 shown)"
-check "header: module" has "anonstat 0.1.0 on 6.1.0-56-amd64 - enabled, depth 4 - every 0.3 s"
-check "header: totals" has "Processes: 4 (1 exited)  Sites: 7  Regions: 47  Live: 8.5 MiB"
-check "header: counters" has "Untracked: 8.0 KiB  Drops: 2  Probe misses: 0  Sort: live"
-check "column header" hasre '^ +PID COMM +STATE +LIVE REGIONS +GROWTH/s +MAPS/s UNMAPS/s +PEAK +RSSANON'
-check "sorted by live" [ "$(rows)" = "4101 4103 4102 4099 " ]
-check "second sample: growth 0" hasre '^ +4101 ucx_leak +live +6\.5 MiB +44 +0 B +0\.0 +0\.0 +6\.5 MiB +-'
-check "name with a space" hasre '^ +4103 my prog +live'
-check "footer" has "Enter:open Esc:back t:threads"
+check "header: module" wait_for "anonstat 0.1.0 on 6.1.0-56-amd64 - enabled, depth 4 - every 0.3 s"
+check "header: totals" wait_for "Processes: 4 (1 exited)  Sites: 7  Regions: 47  Live: 8.5 MiB"
+check "header: counters" wait_for "Untracked: 8.0 KiB  Drops: 2  Probe misses: 0  Sort: live"
+check "column header" wait_re '^ +PID COMM +STATE +LIVE REGIONS +GROWTH/s +MAPS/s UNMAPS/s +PEAK +RSSANON'
+check "sorted by live" rows_are "4101 4103 4102 4099 "
+check "second sample: growth 0" wait_re '^ +4101 ucx_leak +live +6\.5 MiB +44 +0 B +0\.0 +0\.0 +6\.5 MiB +-'
+check "name with a space" wait_re '^ +4103 my prog +live'
+check "footer" wait_for "Enter:open Esc:back t:threads"
 
 # Down Down Enter: the third row (4102); Esc back
 keys Down Down Enter
 check "enter opens sites" wait_for "Call sites of 4102 worker (2)"
-check "site rows" hasre '^ +14 private +16\.0 KiB +2 +0 B +1 +0 +- +0x7f0000001300'
-check "frame pane" has "Frames of site 14 (Enter: details)"
+check "site rows" wait_re '^ +14 private +16\.0 KiB +2 +0 B +1 +0 +- +0x7f0000001300'
+check "frame pane" wait_for "Frames of site 14 (Enter: details)"
 keys Enter
 check "site details" wait_for "Site 14 of 4102 - Esc: back"
-check "detail counters" has "live        16.0 KiB in 2 regions, peak 16.0 KiB"
+check "detail counters" wait_for "live        16.0 KiB in 2 regions, peak 16.0 KiB"
 keys Escape
 check "esc: back to sites" wait_for "Call sites of 4102 worker"
 keys Left
@@ -114,36 +127,36 @@ keys Escape
 # sort: > next column, < previous, s next, R reverse
 keys ">"
 check "> sorts by regions" wait_for "Sort: regions"
-check "regions order" [ "$(rows)" = "4101 4102 4103 4099 " ]
+check "regions order" rows_are "4101 4102 4103 4099 "
 keys "<" "<"
 check "< < sorts by state" wait_for "Sort: state"
-check "state order" [ "$(rows)" = "4101 4102 4103 4099 " ]
+check "state order" rows_are "4101 4102 4103 4099 "
 keys "<"
 check "< sorts by comm" wait_for "Sort: comm"
-check "comm order" [ "$(rows)" = "4103 4099 4101 4102 " ]
+check "comm order" rows_are "4103 4099 4101 4102 "
 keys R
 check "R reverses" wait_for "Sort: comm (reversed)"
-check "reversed order" [ "$(rows)" = "4102 4101 4099 4103 " ]
+check "reversed order" rows_are "4102 4101 4099 4103 "
 keys R s s
 check "s s: peak" wait_for "Sort: live"
 
 # filters
 keys / p r o g Enter
 check "name filter" wait_for "Processes (1 shown)"
-check "name filter row" [ "$(rows)" = "4103 " ]
-check "filter shown" has "Filter: name 'prog'"
+check "name filter row" rows_are "4103 "
+check "filter shown" wait_for "Filter: name 'prog'"
 keys / BSpace BSpace BSpace BSpace Enter
 check "name filter cleared" wait_for "Processes (4 shown)"
 keys p 4 1 0 2 , 4 0 9 9 Enter
 check "pid filter" wait_for "Processes (2 shown)"
-check "pid filter rows" [ "$(rows)" = "4102 4099 " ]
+check "pid filter rows" rows_are "4102 4099 "
 keys p BSpace BSpace BSpace BSpace BSpace BSpace BSpace BSpace BSpace Enter
 check "pid filter cleared" wait_for "Processes (4 shown)"
 
 # threads of the selected process (Home: the first row, 4101)
 keys Home t
 check "threads view" wait_for "Threads of 4101 (2)"
-check "thread names" hasre '^ +4105 ucx_progress +80 +40 +12\.5 MiB +10\.0 MiB'
+check "thread names" wait_re '^ +4105 ucx_progress +80 +40 +12\.5 MiB +10\.0 MiB'
 keys Escape
 check "back from threads" wait_for "Processes (4 shown)"
 keys End
@@ -209,39 +222,39 @@ i=0
 while [ ! -s "$tmp/self.out" ] && [ $i -lt 50 ]; do sleep 0.1; i=$((i + 1)); done
 start --root "$tmp/self" -d 0.3
 check "live process" wait_for "selfsnap"
-check "RssAnon shown" hasre "^ +$snap_pid selfsnap +live +192\\.0 KiB +2 .* [0-9.]+ [KM]iB\$"
+check "RssAnon shown" wait_re "^ +$snap_pid selfsnap +live +192\\.0 KiB +2 .* [0-9.]+ [KM]iB\$"
 keys Enter
 check "named sites" wait_for "libsymtest.so!symtest_hidden+0x20"
-check "site row: resident" hasre '^ +1 private +64\.0 KiB +1 +0 B +1 +0 +64\.0 KiB +libsymtest\.so!symtest_hidden\+0x20'
-check "site row: half resident" hasre '^ +2 private +128\.0 KiB +1 +0 B +1 +0 +64\.0 KiB +libsymtest\.so!symtest_alpha\+0x10'
-check "pane: first site" has "Frames of site 2 (Enter: details)"
-check "pane: mmap() wrapper" hasre '#0 +0x[0-9a-f]{16} +libc\.so\.6!(__)?mmap(64)?\+0x10 +/.*libc\.so\.6$'
-check "pane: its caller names the site" hasre '#1 +0x[0-9a-f]{16} +libsymtest\.so!symtest_alpha\+0x10  <- site name +(/|\.\.\.).*/libsymtest\.so$'
+check "site row: resident" wait_re '^ +1 private +64\.0 KiB +1 +0 B +1 +0 +64\.0 KiB +libsymtest\.so!symtest_hidden\+0x20'
+check "site row: half resident" wait_re '^ +2 private +128\.0 KiB +1 +0 B +1 +0 +64\.0 KiB +libsymtest\.so!symtest_alpha\+0x10'
+check "pane: first site" wait_for "Frames of site 2 (Enter: details)"
+check "pane: mmap() wrapper" wait_re '#0 +0x[0-9a-f]{16} +libc\.so\.6!(__)?mmap(64)?\+0x10 +/.*libc\.so\.6$'
+check "pane: its caller names the site" wait_re '#1 +0x[0-9a-f]{16} +libsymtest\.so!symtest_alpha\+0x10  <- site name +(/|\.\.\.).*/libsymtest\.so$'
 keys Down
 check "pane follows the selection" wait_for "Frames of site 1 "
-check "pane: frame 0 in syscall()" hasre '#0 +0x[0-9a-f]{16} +libc\.so\.6!syscall\+0x1d +/.*libc\.so\.6$'
-check "pane: site name marked" hasre '#1 +0x[0-9a-f]{16} +libsymtest\.so!symtest_hidden\+0x20  <- site name +(/|\.\.\.).*/libsymtest\.so$'
-check "pane: frame 2" hasre '#2 +0x[0-9a-f]{16} +libsymtest\.so!symtest_beta\+0x10 +(/|\.\.\.).*/libsymtest\.so$'
+check "pane: frame 0 in syscall()" wait_re '#0 +0x[0-9a-f]{16} +libc\.so\.6!syscall\+0x1d +/.*libc\.so\.6$'
+check "pane: site name marked" wait_re '#1 +0x[0-9a-f]{16} +libsymtest\.so!symtest_hidden\+0x20  <- site name +(/|\.\.\.).*/libsymtest\.so$'
+check "pane: frame 2" wait_re '#2 +0x[0-9a-f]{16} +libsymtest\.so!symtest_beta\+0x10 +(/|\.\.\.).*/libsymtest\.so$'
 [ -n "${TUI_CAPTURE:-}" ] && screen >"$TUI_CAPTURE"
 keys Enter
 check "detail: name" wait_for "name        libsymtest.so!symtest_hidden+0x20"
-check "detail: resident" has "resident    64.0 KiB"
+check "detail: resident" wait_for "resident    64.0 KiB"
 [ -n "${TUI_CAPTURE:-}" ] && screen >"$TUI_CAPTURE.detail"
 # a whole stack of 32 frames through an object named like UCX's libucm:
 # the name is the first frame outside libc's wrappers and libucm, the
 # detail view scrolls to the last frame
 keys Escape Down
 check "pane: a whole stack" wait_for "Frames of site 3 "
-check "pane: libucm's frames" hasre '#1 +0x[0-9a-f]{16} +libucm\.so\.0!ucm_orig_mmap_syscall\+0x20 +(/|\.\.\.).*/libucm\.so\.0$'
-check "pane: the name skips libucm" hasre '#4 +0x[0-9a-f]{16} +libsymtest\.so!symtest_beta\+0x18  <- site name +(/|\.\.\.).*/libsymtest\.so$'
-check "site row named past libucm" hasre '^ +3 private +0 B +0 +0 B +1 +1 +0 B +libsymtest\.so!symtest_beta\+0x18$'
+check "pane: libucm's frames" wait_re '#1 +0x[0-9a-f]{16} +libucm\.so\.0!ucm_orig_mmap_syscall\+0x20 +(/|\.\.\.).*/libucm\.so\.0$'
+check "pane: the name skips libucm" wait_re '#4 +0x[0-9a-f]{16} +libsymtest\.so!symtest_beta\+0x18  <- site name +(/|\.\.\.).*/libsymtest\.so$'
+check "site row named past libucm" wait_re '^ +3 private +0 B +0 +0 B +1 +1 +0 B +libsymtest\.so!symtest_beta\+0x18$'
 keys Enter
 check "detail: whole stack, name" wait_for "name        libsymtest.so!symtest_beta+0x18"
-check "detail: frames from #0" hasre '#0 +0x[0-9a-f]{16} +libc\.so\.6!syscall\+0x1d '
+check "detail: frames from #0" wait_re '#0 +0x[0-9a-f]{16} +libc\.so\.6!syscall\+0x1d '
 check "detail: not all 32 fit in 40 lines" sh -c "! tmux -L $sock capture-pane -p -t t | grep -q '#31 '"
 keys End
 check "detail: End shows frame #31" wait_re '#31 +0x[0-9a-f]{16} +selfsnap!main\+0x10 +/.*/selfsnap$'
-check "detail: #30 above it" hasre '#30 +0x[0-9a-f]{16} +libsymtest\.so!symtest_beta\+0x25 '
+check "detail: #30 above it" wait_re '#30 +0x[0-9a-f]{16} +libsymtest\.so!symtest_beta\+0x25 '
 check "detail: no frame #32" sh -c "! tmux -L $sock capture-pane -p -t t | grep -q '#32 '"
 [ -n "${TUI_CAPTURE:-}" ] && screen >"$TUI_CAPTURE.deep"
 keys Escape Escape t
