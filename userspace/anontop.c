@@ -286,7 +286,7 @@ static void catch_signals(void)
 static int batch(struct model *m, const struct options *o)
 {
 	struct output_opts out = {
-		.filter = { o->pids, o->nr_pids, o->comm },
+		.filter = { .pids = o->pids, .nr_pids = o->nr_pids, .comm = o->comm },
 		.sort = o->sort,
 		.reverse = o->reverse,
 		.sites = o->sites,

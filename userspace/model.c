@@ -223,6 +223,7 @@ static void build_sites(struct model *m, double dt)
 		s = &m->sites[m->nr_sites++];
 		memset(s, 0, sizeof(*s));
 		s->r = r;
+		s->proc = owner;
 		s->resident = -1;
 		if (!owner->sites)
 			owner->sites = s;
@@ -549,7 +550,7 @@ static const char *const sort_names[SORT_NR] = {
 	[SORT_LIVE] = "live", [SORT_REGIONS] = "regions",
 	[SORT_GROWTH] = "growth", [SORT_MAPS] = "maps",
 	[SORT_UNMAPS] = "unmaps", [SORT_PEAK] = "peak", [SORT_RSS] = "rss",
-	[SORT_LEAK] = "leak",
+	[SORT_LEAK] = "leak", [SORT_ACCUM] = "accum",
 };
 
 int sort_key_parse(const char *name, enum sort_key *key)
@@ -649,6 +650,9 @@ static int cmp_proc(const void *a, const void *b)
 	case SORT_LEAK:
 		c = (int)y->leak - (int)x->leak;
 		break;
+	case SORT_ACCUM:
+		c = cmp_num((double)x->accum, (double)y->accum);
+		break;
 	default:
 		break;
 	}
@@ -699,6 +703,9 @@ static int cmp_site(const void *a, const void *b)
 		break;
 	case SORT_LEAK:
 		c = cmp_u64(x->streak, y->streak);
+		break;
+	case SORT_ACCUM:
+		c = cmp_num((double)x->accum, (double)y->accum);
 		break;
 	default:
 		break;
@@ -777,4 +784,25 @@ long model_select_sites(struct proc_row *p, enum sort_key key, bool reverse,
 	sort_sites(v, p->nr_sites, key, reverse);
 	*out = v;
 	return (long)p->nr_sites;
+}
+
+long model_select_all_sites(struct model *m, const struct row_filter *f,
+			    enum sort_key key, bool reverse,
+			    struct site_row ***out)
+{
+	struct site_row **v;
+	size_t i, n = 0;
+
+	*out = NULL;
+	if (!m->nr_sites)
+		return 0;
+	v = calloc(m->nr_sites, sizeof(*v));
+	if (!v)
+		return -1;
+	for (i = 0; i < m->nr_sites; i++)
+		if (filter_match(f, m->sites[i].proc))
+			v[n++] = &m->sites[i];
+	sort_sites(v, n, key, reverse);
+	*out = v;
+	return (long)n;
 }

@@ -31,13 +31,18 @@ struct site_info {
 	char name[512];		/* sym_format() of that frame */
 };
 
+struct proc_row;
+
 struct site_row {
 	const struct site_rec *r;
+	struct proc_row *proc;	/* the process owning it */
 	bool have_rates;	/* false in a row's first sample */
 	double growth;		/* live bytes per second */
 	double maps_rate, unmaps_rate;
 	unsigned int streak;	/* samples in a row live bytes grew */
-	bool leak;		/* streak >= leak_samples */
+	int64_t accum;		/* live bytes now minus when anontop first saw it */
+	unsigned int highs;	/* new highs of live bytes within the leak window */
+	bool leak;		/* the leak rule holds (see model_init) */
 	int64_t resident;	/* bytes; -1: not known */
 	struct site_info *info;	/* NULL: not symbolised */
 };
@@ -47,6 +52,11 @@ struct proc_row {
 	bool have_rates;
 	double growth, maps_rate, unmaps_rate;
 	int64_t rss_anon;	/* bytes; -1: not known */
+	int64_t accum;		/* live bytes now minus when anontop first saw it */
+	/* identity from /proc/PID, NULL when not known (gone, a fixture) */
+	const char *cmdline;	/* arguments joined by spaces */
+	const char *user;	/* owner's name, or the uid as a number */
+	const char *cgroup;	/* cgroup v2 path (the "0::" line) */
 	bool leak;		/* one of its sites is a leak suspect */
 	bool detail;		/* sites have resident bytes and frames */
 	struct site_row *sites;
@@ -64,6 +74,8 @@ struct model {
 	const char *root;		/* debugfs directory */
 	const char *procdir;		/* normally /proc */
 	unsigned int leak_samples;	/* K */
+	double leak_window;		/* seconds; see model_init */
+	unsigned int leak_highs;
 	bool want_threads;
 	enum detail_mode detail;
 	const int *detail_pids;
@@ -122,7 +134,8 @@ enum sort_key {
 	SORT_UNMAPS,	/* processes: per second */
 	SORT_PEAK,
 	SORT_RSS,	/* sites: resident bytes */
-	SORT_LEAK,	/* sites: samples in a row grown */
+	SORT_LEAK,	/* leak suspects first, then by new highs */
+	SORT_ACCUM,	/* growth since anontop started */
 	SORT_NR,
 };
 
@@ -143,6 +156,9 @@ struct row_filter {
 	const int *pids;	/* only these processes, if nr_pids */
 	size_t nr_pids;
 	const char *comm;	/* only names containing this (any case), if set */
+	const char *cmdline;	/* only command lines containing this, if set */
+	const char *user;	/* only this user (name or uid), if set */
+	const char *cgroup;	/* only cgroup paths containing this, if set */
 };
 
 bool filter_match(const struct row_filter *f, const struct proc_row *p);
@@ -156,5 +172,13 @@ long model_select_procs(struct model *m, const struct row_filter *f,
 			enum sort_key key, bool reverse, struct proc_row ***out);
 long model_select_sites(struct proc_row *p, enum sort_key key, bool reverse,
 			struct site_row ***out);
+
+/*
+ * Every site of every process @f lets through (the node-wide view), sorted
+ * as model_select_sites() does; ties by pid, then id.
+ */
+long model_select_all_sites(struct model *m, const struct row_filter *f,
+			    enum sort_key key, bool reverse,
+			    struct site_row ***out);
 
 #endif /* ANONTOP_MODEL_H */

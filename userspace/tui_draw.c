@@ -492,7 +492,8 @@ static const char footer[] =
 /* Rebuild the rows the current view shows. */
 void tui_select_rows(struct tui *t)
 {
-	struct row_filter f = { t->pids, t->nr_pids, t->comm };
+	struct row_filter f = { .pids = t->pids, .nr_pids = t->nr_pids,
+				.comm = t->comm };
 	enum view v = cur_view(t);
 
 	free(t->procs);

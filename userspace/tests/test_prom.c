@@ -57,7 +57,7 @@ static char *sample(const char *dir, unsigned int top, const int *pids,
 		    size_t nr_pids)
 {
 	static struct model m;
-	struct prom_opts o = { .filter = { pids, nr_pids, NULL }, .top_sites = top };
+	struct prom_opts o = { .filter = { .pids = pids, .nr_pids = nr_pids }, .top_sites = top };
 	char err[512], *buf = NULL;
 	size_t len = 0;
 	FILE *f;
