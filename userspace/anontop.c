@@ -46,6 +46,8 @@ struct options {
 	const char *comm;
 	const char *openmetrics;	/* FILE, or NULL */
 	unsigned int top_sites;
+	bool prom_aggregate;
+	unsigned int prom_labels;	/* PROM_L_* */
 };
 
 static volatile sig_atomic_t stop;
@@ -55,7 +57,8 @@ static void usage(FILE *out)
 	fprintf(out,
 		"usage: anontop [-b] [-n N] [-d SECS] [-p PID[,PID...]] [-s KEY] [--sites]\n"
 		"               [-o text|json] [--root DIR] [options]\n"
-		"       anontop --openmetrics FILE [-n N] [-d SECS] [--top-sites K] [options]\n"
+		"       anontop --openmetrics FILE [-n N] [-d SECS] [--top-sites K]\n"
+		"               [--prom-aggregate] [--prom-labels LIST] [options]\n"
 		"\n"
 		"Show which processes and call sites hold anonymous memory mappings,\n"
 		"as accounted by the anonstat kernel module, and which keep growing.\n"
@@ -84,6 +87,10 @@ static void usage(FILE *out)
 		"      --top-sites K    --openmetrics: the K sites of each process with the\n"
 		"                       most live bytes, the rest summed as site=\"other\"\n"
 		"                       (default %d)\n"
+		"      --prom-aggregate --openmetrics: one series per command name and\n"
+		"                       function, summed over processes, without pid\n"
+		"      --prom-labels LIST\n"
+		"                       --openmetrics: add these labels: cmdline,user,cgroup\n"
 		"      --root DIR       read the debugfs files from DIR\n"
 		"                       (default " DEFAULT_ROOT ")\n"
 		"      --proc DIR       read /proc/PID files from DIR (default /proc)\n"
@@ -123,7 +130,8 @@ static int parse_pids(const char *s, struct options *o)
 static int parse_args(int argc, char **argv, struct options *o)
 {
 	enum { OPT_ROOT = 256, OPT_PROC, OPT_SITES, OPT_PROBES, OPT_REVERSE,
-	       OPT_OPENMETRICS, OPT_TOP_SITES };
+	       OPT_OPENMETRICS, OPT_TOP_SITES, OPT_PROM_AGGREGATE,
+	       OPT_PROM_LABELS };
 	static const struct option longopts[] = {
 		{ "batch", no_argument, NULL, 'b' },
 		{ "iterations", required_argument, NULL, 'n' },
@@ -138,6 +146,8 @@ static int parse_args(int argc, char **argv, struct options *o)
 		{ "probes", no_argument, NULL, OPT_PROBES },
 		{ "openmetrics", required_argument, NULL, OPT_OPENMETRICS },
 		{ "top-sites", required_argument, NULL, OPT_TOP_SITES },
+		{ "prom-aggregate", no_argument, NULL, OPT_PROM_AGGREGATE },
+		{ "prom-labels", required_argument, NULL, OPT_PROM_LABELS },
 		{ "root", required_argument, NULL, OPT_ROOT },
 		{ "proc", required_argument, NULL, OPT_PROC },
 		{ "help", no_argument, NULL, 'h' },
@@ -218,6 +228,13 @@ static int parse_args(int argc, char **argv, struct options *o)
 				return bad_arg("--top-sites", optarg);
 			o->top_sites = (unsigned int)v;
 			break;
+		case OPT_PROM_AGGREGATE:
+			o->prom_aggregate = true;
+			break;
+		case OPT_PROM_LABELS:
+			if (prom_parse_labels(optarg, &o->prom_labels))
+				return bad_arg("--prom-labels", optarg);
+			break;
 		case OPT_ROOT:
 			o->root = optarg;
 			break;
@@ -283,6 +300,58 @@ static void catch_signals(void)
 	sigaction(SIGTERM, &sa, NULL);
 }
 
+static double monotonic(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+/*
+ * --openmetrics: every sample writes the file, whether or not the module's
+ * files could be read (anonstat_up), and an error is logged and tried again
+ * at the next sample, never the end.  Exit 0, or with -n 1 when a sample
+ * failed; 0 on SIGINT or SIGTERM.
+ */
+static int exporter(struct model *m, const struct options *o,
+		    const struct prom_opts *prom, long iterations)
+{
+	static struct prom_log log;
+	struct prom_state st = { 0 };
+	struct timespec start;
+	char err[4096];
+	bool failed = false;
+	long n;
+
+	catch_signals();
+	clock_gettime(CLOCK_MONOTONIC, &start);
+	for (n = 0; (iterations == 0 || n < iterations) && !stop; n++) {
+		if (n > 0)
+			sleep_until(&start, n, o->delay);
+		if (stop)
+			break;
+		st.samples++;
+		st.up = !model_sample(m, err, sizeof(err));
+		if (st.up) {
+			st.last_success = (int64_t)time(NULL);
+		} else {
+			st.read_errors++;
+			failed = true;
+			prom_log_error(&log, stderr, monotonic(), err);
+		}
+		if (prom_write_file(o->openmetrics, m, prom, &st, err,
+				    sizeof(err))) {
+			st.write_errors++;
+			failed = true;
+			prom_log_error(&log, stderr, monotonic(), err);
+		} else if (st.up) {
+			prom_log_ok(&log, stderr);
+		}
+	}
+	return iterations && failed && !stop ? 1 : 0;
+}
+
 static int batch(struct model *m, const struct options *o)
 {
 	struct output_opts out = {
@@ -296,6 +365,8 @@ static int batch(struct model *m, const struct options *o)
 	struct prom_opts prom = {
 		.filter = out.filter,
 		.top_sites = o->top_sites,
+		.aggregate = o->prom_aggregate,
+		.labels = o->prom_labels,
 	};
 	long iterations = o->iterations_set ? o->iterations :
 		o->openmetrics ? 0 : 1;
@@ -309,7 +380,7 @@ static int batch(struct model *m, const struct options *o)
 		m->nr_detail_pids = o->nr_pids;
 	}
 	if (o->openmetrics)
-		catch_signals();
+		return exporter(m, o, &prom, iterations);
 	clock_gettime(CLOCK_MONOTONIC, &start);
 	for (n = 0; (iterations == 0 || n < iterations) && !stop; n++) {
 		if (n > 0)
@@ -319,14 +390,6 @@ static int batch(struct model *m, const struct options *o)
 		if (model_sample(m, err, sizeof(err))) {
 			fprintf(stderr, "anontop: %s\n", err);
 			return 1;
-		}
-		if (o->openmetrics) {
-			if (prom_write_file(o->openmetrics, m, &prom, err,
-					    sizeof(err))) {
-				fprintf(stderr, "anontop: %s\n", err);
-				return 1;
-			}
-			continue;
 		}
 		if ((o->json ? output_json : output_text)(stdout, m, &out)) {
 			int e = errno;
