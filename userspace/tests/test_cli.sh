@@ -113,15 +113,33 @@ assert docs[2]["processes"][0]["growth_bytes_per_s"] == 0.0
 
 # ---- --openmetrics: the Prometheus text format, written atomically ----
 mkdir "$tmp/om"
+# om_golden FILE: FILE is the golden one but for the time of the last
+# sample and the count of samples (checked apart)
+om_golden() {
+	grep -vE '^anonstat_(last_success_timestamp_seconds|exporter_samples_total) ' "$1" >"$tmp/om.a"
+	grep -vE '^anonstat_(last_success_timestamp_seconds|exporter_samples_total) ' "$fix/snap.prom" >"$tmp/om.b"
+	cmp -s "$tmp/om.a" "$tmp/om.b"
+}
 run --openmetrics "$tmp/om/anonstat.prom" -n 1
 check "openmetrics exit 0" [ $rc -eq 0 ]
 check "openmetrics: nothing on stdout" [ ! -s "$tmp/out" ]
 check "openmetrics: nothing on stderr" [ ! -s "$tmp/err" ]
-check "openmetrics: the golden file" cmp -s "$tmp/om/anonstat.prom" "$fix/snap.prom"
+check "openmetrics: the golden file" om_golden "$tmp/om/anonstat.prom"
+now=$(date +%s)
+ts=$(sed -n 's/^anonstat_last_success_timestamp_seconds //p' "$tmp/om/anonstat.prom")
+check "openmetrics: last success is now" [ "${ts:-0}" -le "$now" -a "${ts:-0}" -ge $((now - 5)) ]
+check "openmetrics: one sample" grep -qx 'anonstat_exporter_samples_total 1' "$tmp/om/anonstat.prom"
 check "openmetrics: no temporary file left" [ "$(ls "$tmp/om")" = anonstat.prom ]
 run --openmetrics "$tmp/om/anonstat.prom" -n 1 --top-sites 1
-check "--top-sites 1" [ "$(grep -c '^anonstat_site_live_bytes{' "$tmp/om/anonstat.prom")" -eq 5 ]
-check "--top-sites 1: other" grep -qx 'anonstat_site_live_bytes{pid="4101",comm="ucx_leak",site="other",kind="other",name="other"} 2621440' "$tmp/om/anonstat.prom"
+check "--top-sites 1: no names, one function each" [ "$(grep -c '^anonstat_site_live_bytes{' "$tmp/om/anonstat.prom")" -eq 3 ]
+run --openmetrics "$tmp/om/anonstat.prom" -n 1 --top-sites 0
+check "--top-sites 0: other" grep -qx 'anonstat_site_live_bytes{pid="4101",comm="ucx_leak",function="other"} 6815744' "$tmp/om/anonstat.prom"
+run --openmetrics "$tmp/om/anonstat.prom" -n 1 --prom-aggregate --prom-labels user,cgroup
+check "--prom-aggregate exit 0" [ $rc -eq 0 ]
+check "--prom-aggregate: by comm" grep -qx 'anonstat_processes{comm="my prog",user="",cgroup=""} 1' "$tmp/om/anonstat.prom"
+run --openmetrics "$tmp/om/anonstat.prom" -n 1 --prom-labels pid
+check "--prom-labels pid rejected" [ $rc -ne 0 ]
+check "--prom-labels pid: says so" grep -q "bad --prom-labels 'pid'" "$tmp/err"
 # -n 3 -d 0.2: three writes, at least 0.4 s
 t0=$(date +%s%N)
 run --openmetrics "$tmp/om/anonstat.prom" -b -n 3 -d 0.2
@@ -140,11 +158,20 @@ check "openmetrics: still running without -n" kill -0 $bg
 kill -TERM $bg
 wait $bg
 check "openmetrics: SIGTERM, exit 0" [ $? -eq 0 ]
-check "openmetrics: the file after SIGTERM" cmp -s "$tmp/om/anonstat.prom" "$fix/snap.prom"
+check "openmetrics: the file after SIGTERM" om_golden "$tmp/om/anonstat.prom"
 check "openmetrics: no temporary file after SIGTERM" [ "$(ls "$tmp/om")" = anonstat.prom ]
 run --openmetrics "$tmp/om/missing/anonstat.prom" -n 1
 check "openmetrics: missing directory exit 1" [ $rc -eq 1 ]
 check "openmetrics: missing directory named" grep -qx "anontop: $tmp/om/missing/anonstat.prom.tmp.[0-9]*: No such file or directory (errno 2)" "$tmp/err"
+# the module's files not readable: every sample still writes the file,
+# anonstat_up 0 and nothing else; the error is logged once; exit 1 at -n
+"$anontop" --root "$tmp/nomodule" --openmetrics "$tmp/om/anonstat.prom" -n 3 -d 0.05 \
+	>"$tmp/out" 2>"$tmp/err"
+check "openmetrics: module gone, -n 3: exit 1" [ $? -eq 1 ]
+check "openmetrics: module gone: up 0" grep -qx 'anonstat_up 0' "$tmp/om/anonstat.prom"
+check "openmetrics: module gone: 3 read errors" grep -qx 'anonstat_exporter_errors_total{stage="read"} 3' "$tmp/om/anonstat.prom"
+check "openmetrics: module gone: no other series" [ -z "$(grep -v '^#' "$tmp/om/anonstat.prom" | grep -vE '^anonstat_(up|last_success_timestamp_seconds|exporter_samples_total|exporter_errors_total)[ {]')" ]
+check "openmetrics: module gone: logged once" [ "$(cat "$tmp/err")" = "anontop: $tmp/nomodule/status: No such file or directory (errno 2)" ]
 run --openmetrics "$tmp/om/anonstat.prom" -o json
 check "openmetrics with -o: exit 1" [ $rc -eq 1 ]
 check "openmetrics with -o: says so" grep -q 'openmetrics writes FILE, not standard output' "$tmp/err"
