@@ -12,6 +12,7 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "check.h"
@@ -113,11 +114,11 @@ static const char *const fixture_names[] = {
 	[16] = NULL,
 };
 
-/* site i's name: names[i], or when @fmt "many!f<i % 500>+0x<i>" */
+/* site i's name: names[i], or with @many "many!f<(i - 100) % many>+0x<i>" */
 static struct site_info *infos;
 
 static void name_sites(struct model *m, const char *const *names, size_t n,
-		       bool many)
+		       unsigned int many)
 {
 	size_t i;
 
@@ -131,7 +132,7 @@ static void name_sites(struct model *m, const char *const *names, size_t n,
 		m->sites[i].info = NULL;
 		if (many && id >= 100)
 			snprintf(infos[i].name, sizeof(infos[i].name),
-				 "many!f%u+0x%x", (unsigned int)(id - 100) % 500,
+				 "many!f%u+0x%x", (unsigned int)(id - 100) % many,
 				 (unsigned int)id);
 		else if (id < n && names[id])
 			snprintf(infos[i].name, sizeof(infos[i].name), "%s",
@@ -148,11 +149,12 @@ struct sample_opts {
 	size_t nr_pids;
 	const char *const *names;	/* site names by id, if set */
 	size_t nr_names;
-	bool many;			/* the 1000 sites' names */
+	unsigned int many;		/* site id >= 100: "many!f<(id - 100) % many>" */
 	bool aggregate;
 	unsigned int labels;
 	const char *const *user;	/* by pid - 10, if set */
 	const char *cmdline;		/* for every process, if set */
+	bool known;			/* RssAnon and resident bytes, as /proc would */
 };
 
 /* the output of one sample of @dir, in a malloc()ed string */
@@ -177,7 +179,11 @@ static char *sample(const char *dir, const struct sample_opts *so)
 	}
 	if (so->names || so->many)
 		name_sites(&m, so->names, so->nr_names, so->many);
+	for (i = 0; so->known && i < m.nr_sites; i++)
+		m.sites[i].resident = 4096;
 	for (i = 0; i < m.nr_procs; i++) {
+		if (so->known)
+			m.procs[i].rss_anon = 8192;
 		if (so->user)
 			m.procs[i].user = so->user[m.procs[i].r->pid - 10];
 		if (so->cmdline)
@@ -552,7 +558,7 @@ static void test_generated(void)
 	CHECK(has_line(out, line));
 	free(out);
 	/* named: sites i and i + 500 are one function, f0..f499; the top 20 */
-	so.many = true;
+	so.many = 500;
 	out = sample(dir, &so);
 	CHECK_U64(count_lines(out, "anonstat_site_live_bytes{pid=\"30\""), 21);
 	/* f499: sites 599 and 1099, 500 + 1000 pages */
@@ -574,6 +580,68 @@ static void test_generated(void)
 	CHECK(has_line(out, SITE("live_regions", "30", "many", "other")
 		"960"));
 	free(out);
+	free(procs);
+	free(sites);
+}
+
+/*
+ * The series budget of anontop(8): 500 processes of 30 functions each, in
+ * 50 names; exact counts, and the time it took (recorded, not checked).
+ */
+static void test_budget(void)
+{
+	struct sample_opts so = { .top = 20, .many = 30, .known = true };
+	char dir[600], *procs, *sites, *out;
+	size_t cap = 4 << 20, np = 0, ns = 0;
+	struct timespec t0, t1;
+	unsigned int i, j;
+
+	snprintf(dir, sizeof(dir), "%s/budget", root);
+	mkdir(dir, 0700);
+	check_write_file(dir, "status", "# key value...\nversion 0.1.0\n");
+	check_write_file(dir, "regions", "# pid start end site kind inherited\n");
+	procs = calloc(1, cap);
+	sites = calloc(1, cap);
+	if (!procs || !sites)
+		exit(1);
+	np = (size_t)snprintf(procs, cap, PROCS_H);
+	ns = (size_t)snprintf(sites, cap, SITES_H);
+	for (i = 0; i < 500; i++) {
+		np += (size_t)snprintf(procs + np, cap - np,
+			"%u w%u live 30 0 0 0 30 122880 122880 50 60\n",
+			1000 + i, i % 50);
+		for (j = 0; j < 30; j++)
+			ns += (size_t)snprintf(sites + ns, cap - ns,
+				"%u %u private 1 0 4096 0 1 4096 4096 50 60 0x%x\n",
+				1000 + i, 100 + i * 30 + j, 0x1000 + j);
+	}
+	check_write_file(dir, "procs", procs);
+	check_write_file(dir, "sites", sites);
+
+	for (i = 0; i < 4; i++) {
+		static const unsigned int k[] = { 20, 5, 1, 0 };
+		unsigned int want;
+
+		so.top = k[i];
+		so.aggregate = false;
+		clock_gettime(CLOCK_MONOTONIC, &t0);
+		out = sample(dir, &so);
+		clock_gettime(CLOCK_MONOTONIC, &t1);
+		/* 5 of the exporter, 1 of the module (this status has no more) */
+		want = 500 * (6 + 5 * (k[i] + 1)) + 6;
+		CHECK_U64(count_lines(out, "anonstat_"), want);
+		printf("test_prom: 500 processes x 30 functions, --top-sites %u: "
+		       "%u series (%.0f ms)\n", k[i], count_lines(out, "anonstat_"),
+		       (t1.tv_sec - t0.tv_sec) * 1e3 + (t1.tv_nsec - t0.tv_nsec) / 1e6);
+		free(out);
+		so.aggregate = true;
+		out = sample(dir, &so);
+		want = 50 * (7 + 5 * (k[i] + 1)) + 6;
+		CHECK_U64(count_lines(out, "anonstat_"), want);
+		printf("test_prom: the same in 50 names, --prom-aggregate: %u series\n",
+		       count_lines(out, "anonstat_"));
+		free(out);
+	}
 	free(procs);
 	free(sites);
 }
@@ -681,6 +749,7 @@ int main(void)
 	test_down();
 	test_aggregate();
 	test_generated();
+	test_budget();
 	test_file();
 	test_log();
 	free(infos);
