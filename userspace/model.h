@@ -37,6 +37,7 @@ struct site_row {
 	const struct site_rec *r;
 	struct proc_row *proc;	/* the process owning it */
 	bool have_rates;	/* false in a row's first sample */
+	bool lifetime_rates;	/* the rates are over the row's life (first_ns) */
 	double growth;		/* live bytes per second */
 	double maps_rate, unmaps_rate;
 	unsigned int streak;	/* samples in a row live bytes grew */
@@ -50,6 +51,7 @@ struct site_row {
 struct proc_row {
 	const struct proc_rec *r;
 	bool have_rates;
+	bool lifetime_rates;	/* the rates are over the row's life (first_ns) */
 	double growth, maps_rate, unmaps_rate;
 	int64_t rss_anon;	/* bytes; -1: not known */
 	int64_t accum;		/* live bytes now minus when anontop first saw it */
