@@ -375,6 +375,7 @@ static int json_proc(FILE *out, struct proc_row *p, const struct output_opts *o,
 	json_string_opt(out, "cmdline", p->cmdline);
 	json_string_opt(out, "user", p->user);
 	json_string_opt(out, "cgroup", p->cgroup);
+	json_string_opt(out, "container", p->container);
 	fprintf(out, ",\"state\":\"%s\",\"exited\":%s",
 		p->r->exited ? "exited" : "live",
 		p->r->exited ? "true" : "false");

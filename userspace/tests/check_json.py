@@ -15,7 +15,8 @@ STR_OR_NULL = (str, type(None))
 PROC = {"pid": int, "comm": str, "live_bytes": int, "live_regions": int,
         "maps": int, "unmaps": int, "peak_bytes": int, "exited": bool,
         "growth_bytes_per_s": NUM + (type(None),), "cmdline": STR_OR_NULL,
-        "user": STR_OR_NULL, "cgroup": STR_OR_NULL, "accum_bytes": int,
+        "user": STR_OR_NULL, "cgroup": STR_OR_NULL,
+        "container": STR_OR_NULL, "accum_bytes": int,
         "highs": int, "lifetime_rates": bool, "leak_suspect": bool}
 SITE = {"id": int, "kind": str, "maps": int, "unmaps": int,
         "live_regions": int, "live_bytes": int, "peak_bytes": int,

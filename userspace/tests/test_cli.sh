@@ -106,6 +106,53 @@ run -b --cmdline x --user root --cgroup /
 check "--cmdline --user --cgroup: exit 0" [ $rc -eq 0 ]
 run -b -u 0
 check "-u 0: exit 0" [ $rc -eq 0 ]
+# identity from a /proc of our own: 4101 in a container, 4103 with a
+# command line longer than the CMD column, 4102 with none, 4099 exited
+fp=$tmp/proc
+mkdir -p "$fp/4101" "$fp/4102" "$fp/4103"
+printf 'ucx_leak\0--pool\0big\0' >"$fp/4101/cmdline"
+printf '0::/system.slice/docker-0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef.scope\n' >"$fp/4101/cgroup"
+printf '/usr/bin/python3\0-m\0my.very.long.module.name.that.goes.on\0--worker-id\0007\0' >"$fp/4103/cmdline"
+printf '0::/user.slice/user-1000.slice\n' >"$fp/4103/cgroup"
+me=$(id -un)
+idrun() {
+	"$anontop" --root "$fix/snap" --proc "$fp" "$@" >"$tmp/out" 2>"$tmp/err"
+	rc=$?
+}
+idrun -b
+check "CMD: the command line" grep -qE '^   4101 ucx_leak .* no  ucx_leak --pool big$' "$tmp/out"
+check "CMD: cut to 60 with ..." grep -qE '^   4103 my\\040prog .* no  /usr/bin/python3 -m my\.very\.long\.module\.name\.that\.goes\.on\.\.\.$' "$tmp/out"
+check "CMD: the cut is 60 wide" [ "$(awk '$1 == 4103 { print length(substr($0, index($0, "  /usr") + 2)) }' "$tmp/out")" -eq 60 ]
+check "CMD: none" grep -qE '^   4102 worker .* no  -$' "$tmp/out"
+idrun -o json
+check "json identity" python3 -c '
+import json, sys
+d = json.loads(open(sys.argv[1]).readline())
+p = {x["pid"]: x for x in d["processes"]}
+assert p[4101]["cmdline"] == "ucx_leak --pool big", p[4101]
+assert p[4101]["user"] == sys.argv[2], p[4101]["user"]
+assert p[4101]["cgroup"] == "/system.slice/docker-" + "0123456789abcdef" * 4 + ".scope"
+assert p[4101]["container"] == "0123456789ab"
+assert p[4103]["cmdline"].startswith("/usr/bin/python3 -m my.very.long.module.name.that.goes.on --worker-id")
+assert p[4103]["container"] is None
+assert p[4102]["cmdline"] is None and p[4102]["cgroup"] is None
+assert p[4099]["cmdline"] is None and p[4099]["user"] is None   # exited
+' "$tmp/out" "$me"
+check "json identity: shape" python3 "$dir/check_json.py" --docs 1 <"$tmp/out"
+idrun -b --cmdline python
+check "--cmdline" [ "$(pids)" = "4103 " ]
+idrun -b --cgroup 0123456789ab
+check "--cgroup: a container id" [ "$(pids)" = "4101 " ]
+idrun -b -S --cgroup user.slice
+check "--cgroup with -S" [ "$(sites)" = "16 " ]
+idrun -b -u "$me"
+check "-u NAME: the processes with a /proc" [ "$(pids)" = "4101 4103 4102 " ]
+idrun -b -u "$(id -u)"
+check "-u UID" [ "$(pids)" = "4101 4103 4102 " ]
+idrun -b -u no-such-user-here
+check "-u: nobody" [ "$(pids)" = "" ]
+check "-u: nobody, exit 0" [ $rc -eq 0 ]
+
 # -w, -k: the leak rule the model gets
 run -b -w 7.5 -k 4
 check "-w 7.5 -k 4" grep -qE '^anontop 0\.1\.0  .*  sample 1, leak rule 4 highs in 7\.5 s$' "$tmp/out"
