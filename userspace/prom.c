@@ -120,25 +120,20 @@ int prom_parse_labels(const char *list, unsigned int *labels)
 }
 
 /*
- * The one place that turns a site's name into its function label; when
- * symbols.c has sym_function_name(), this is where it goes.
+ * The function of the frame the site is named after (sym_function_name():
+ * no offset, no address); a seeded site has no frames, only its origin.
  */
 void prom_function(const struct site_row *s, char *buf, size_t size)
 {
-	const char *name = s->info ? s->info->name : "";
-	const char *plus = strrchr(name, '+');
-	size_t len = strlen(name);
+	const struct site_info *info = s->info;
 
-	/* a bare address (no object), or nothing named */
-	if (!*name || !strncmp(name, "0x", 2)) {
-		snprintf(buf, size, "unknown");
-		return;
-	}
-	/* "obj!func+0x1c", "obj+0x1234": cut the offset */
-	if (plus && plus[1] == '0' && plus[2] == 'x' && plus[3] &&
-	    strspn(plus + 3, "0123456789abcdef") == strlen(plus + 3))
-		len = (size_t)(plus - name);
-	snprintf(buf, size, "%.*s", (int)len, name);
+	if (info && info->name_frame >= 0 &&
+	    (unsigned int)info->name_frame < info->nr_frames)
+		sym_function_name(&info->frames[info->name_frame], buf, size);
+	else if (info && info->name[0] == '[')
+		snprintf(buf, size, "%s", info->name);
+	else
+		snprintf(buf, size, "[unknown]");
 }
 
 /* ---- grouping: one series per key ---- */

@@ -62,10 +62,11 @@ struct prom_state {
 int prom_parse_labels(const char *list, unsigned int *labels);
 
 /*
- * The function label of @s: its name without the "+0x..." offset
- * ("libfoo.so!func"), the object's basename for a frame without a symbol
- * ("libfoo.so"), "unknown" for a bare address or a site not symbolised,
- * "[preexisting]" and the like for seeded sites.
+ * The function label of @s: the (demangled) function of the frame it is
+ * named after, without the offset ("libfoo.so!func"), the object's
+ * basename for a frame without a symbol ("libfoo.so"), "[unknown]" for a
+ * frame in no object or a site not symbolised, the origin of a seeded site
+ * ("[preexisting]").
  */
 void prom_function(const struct site_row *s, char *buf, size_t size);
 

@@ -61,38 +61,45 @@ static void test_escape(void)
 	CHECK_STR(label(""), "");
 }
 
-static char *function(const char *name)
+/* the label of a site named after a frame in @module (NULL: none) */
+static char *function(const char *module, const char *symbol, uint64_t addr)
 {
 	static struct site_info info;
 	static char buf[512];
-	struct site_row s = { .info = name ? &info : NULL };
+	struct site_row s = { .info = &info };
 
-	if (name)
-		snprintf(info.name, sizeof(info.name), "%s", name);
+	memset(&info, 0, sizeof(info));
+	info.nr_frames = 1;
+	info.frames[0] = (struct sym_frame){ .addr = addr, .module = (char *)module,
+		.symbol = (char *)symbol, .offset = 0x23 };
+	sym_format(&info.frames[0], info.name, sizeof(info.name));
 	prom_function(&s, buf, sizeof(buf));
 	return buf;
 }
 
 static void test_function(void)
 {
+	struct site_info seeded = { .name_frame = -1, .name = "[preexisting]" };
+	struct site_row s = { 0 };
+	char buf[64];
 	unsigned int l;
 
-	CHECK_STR(function("ucx_leak!rcache_chunk_alloc+0x23"),
+	CHECK_STR(function("/usr/bin/ucx_leak", "rcache_chunk_alloc", 0x1234),
 		  "ucx_leak!rcache_chunk_alloc");
-	CHECK_STR(function("libucs.so.0!ucs_mpool_grow+0x0"),
-		  "libucs.so.0!ucs_mpool_grow");
+	/* demangled by symbols.c: as it is */
+	CHECK_STR(function("/opt/a.out", "ns::Pool::grow(unsigned long)", 1),
+		  "a.out!ns::Pool::grow(unsigned long)");
 	/* no symbol: the object's basename */
-	CHECK_STR(function("libfoo.so+0x1234"), "libfoo.so");
-	/* an address in no object, no frames looked up */
-	CHECK_STR(function("0x7f0012345678"), "unknown");
-	CHECK_STR(function(NULL), "unknown");
-	CHECK_STR(function(""), "unknown");
-	/* seeded sites */
-	CHECK_STR(function("[preexisting]"), "[preexisting]");
-	/* a '+' that is not an offset stays */
-	CHECK_STR(function("a.out!operator+(int)+0x10"), "a.out!operator+(int)");
-	CHECK_STR(function("a.out!f+0xzz"), "a.out!f+0xzz");
-	CHECK_STR(function("a.out!f+0x"), "a.out!f+0x");
+	CHECK_STR(function("/usr/lib/libfoo.so", NULL, 0x7f0000001234), "libfoo.so");
+	/* an address in no object */
+	CHECK_STR(function(NULL, NULL, 0x7f0012345678), "[unknown]");
+	/* not symbolised */
+	prom_function(&s, buf, sizeof(buf));
+	CHECK_STR(buf, "[unknown]");
+	/* a seeded site: no frames, its origin */
+	s.info = &seeded;
+	prom_function(&s, buf, sizeof(buf));
+	CHECK_STR(buf, "[preexisting]");
 
 	CHECK(prom_parse_labels("cmdline", &l) == 0 && l == PROM_L_CMDLINE);
 	CHECK(prom_parse_labels("cgroup,user,cmdline", &l) == 0 &&
@@ -104,41 +111,55 @@ static void test_function(void)
 	CHECK(prom_parse_labels("users", &l) == -1);
 }
 
-/* names for the fixture's sites, by id (NULL: not symbolised) */
-static const char *const fixture_names[] = {
-	[11] = "ucx_leak!rcache_chunk_alloc+0x23",
-	[12] = "ucx_leak!rcache_chunk_alloc+0x4f",	/* the same function */
-	[13] = "libucs.so.0!ucs_mpool_grow+0x10",
-	[14] = "libworker.so+0x1300",
-	[15] = "0x7f0000001400",
-	[16] = NULL,
+/* the frame each of the fixture's sites is named after, by id */
+struct fname {
+	const char *module, *symbol;	/* NULL: no object, no symbol */
+	uint64_t addr;			/* 0: the site is not symbolised */
 };
 
-/* site i's name: names[i], or with @many "many!f<(i - 100) % many>+0x<i>" */
-static struct site_info *infos;
+static const struct fname fixture_names[] = {
+	[11] = { "/usr/bin/ucx_leak", "rcache_chunk_alloc", 0x11d9 },
+	[12] = { "/usr/bin/ucx_leak", "rcache_chunk_alloc", 0x11d9 }, /* another stack */
+	[13] = { "/usr/lib/libucs.so.0", "ucs_mpool_grow", 0x12a0 },
+	[14] = { "/opt/w/libworker.so", NULL, 0x1300 },
+	[15] = { NULL, NULL, 0x7f0000001400 },	/* in no object */
+	[16] = { NULL, NULL, 0 },		/* not symbolised */
+};
 
-static void name_sites(struct model *m, const char *const *names, size_t n,
+/* site i's frame: names[i], or with @many "many!f<(i - 100) % many>" */
+static struct site_info *infos;
+static char (*many_syms)[32];
+
+static void name_sites(struct model *m, const struct fname *names, size_t n,
 		       unsigned int many)
 {
 	size_t i;
 
 	free(infos);
+	free(many_syms);
 	infos = calloc(m->nr_sites + 1, sizeof(*infos));
-	if (!infos)
+	many_syms = calloc(m->nr_sites + 1, sizeof(*many_syms));
+	if (!infos || !many_syms)
 		exit(1);
 	for (i = 0; i < m->nr_sites; i++) {
 		uint64_t id = m->sites[i].r->id;
+		struct sym_frame *f = &infos[i].frames[0];
 
 		m->sites[i].info = NULL;
-		if (many && id >= 100)
-			snprintf(infos[i].name, sizeof(infos[i].name),
-				 "many!f%u+0x%x", (unsigned int)(id - 100) % many,
-				 (unsigned int)id);
-		else if (id < n && names[id])
-			snprintf(infos[i].name, sizeof(infos[i].name), "%s",
-				 names[id]);
-		else
+		if (many && id >= 100) {
+			snprintf(many_syms[i], sizeof(many_syms[i]), "f%u",
+				 (unsigned int)(id - 100) % many);
+			*f = (struct sym_frame){ .addr = id, .module = "/usr/bin/many",
+				.symbol = many_syms[i], .offset = id };
+		} else if (id < n && names[id].addr) {
+			*f = (struct sym_frame){ .addr = names[id].addr,
+				.module = (char *)names[id].module,
+				.symbol = (char *)names[id].symbol, .offset = 0x23 };
+		} else {
 			continue;
+		}
+		infos[i].nr_frames = 1;
+		sym_format(f, infos[i].name, sizeof(infos[i].name));
 		m->sites[i].info = &infos[i];
 	}
 }
@@ -147,7 +168,7 @@ struct sample_opts {
 	unsigned int top;
 	const int *pids;
 	size_t nr_pids;
-	const char *const *names;	/* site names by id, if set */
+	const struct fname *names;	/* site frames by id, if set */
 	size_t nr_names;
 	unsigned int many;		/* site id >= 100: "many!f<(id - 100) % many>" */
 	bool aggregate;
@@ -256,7 +277,7 @@ static void test_fixture(void)
 	struct sample_opts so = { .top = PROM_TOP_SITES };
 	char *out;
 
-	/* as anontop writes it: no /proc, so no names (one "unknown" each) */
+	/* as anontop writes it: no /proc, so no names (one "[unknown]" each) */
 	out = sample(FIXTURES "/snap", &so);
 	CHECK_STR(out, read_all(FIXTURES "/snap.prom"));
 	free(out);
@@ -412,16 +433,16 @@ static void write_aggregate_fixture(const char *dir)
 static void test_aggregate(void)
 {
 	static const char *const users[] = { "alice", "bob", "alice", "carol" };
-	static const char *const names[] = {
-		[1] = "py!A+0x1", [2] = "py!B+0x2", [3] = "py!A+0x9",
-		[4] = "libx.so!A+0x1",
+	static const struct fname names[] = {
+		[1] = { "/usr/bin/py", "A", 1 }, [2] = { "/usr/bin/py", "B", 2 },
+		[3] = { "/usr/bin/py", "A", 9 }, [4] = { "/lib/libx.so", "A", 1 },
 	};
 	struct sample_opts so = { .top = 20, .aggregate = true };
 	char dir[600], *out, line[1024], cmdline[400];
 
 	snprintf(dir, sizeof(dir), "%s/agg", root);
 	write_aggregate_fixture(dir);
-	/* unnamed: every site is "unknown", one series per comm */
+	/* unnamed: every site is "[unknown]", one series per comm */
 	out = sample(dir, &so);
 	CHECK(has_line(out, "anonstat_process_live_bytes{comm=\"py\"} 24576"));
 	CHECK(has_line(out, "anonstat_process_live_bytes{comm=\"sh\"} 4096"));
@@ -431,11 +452,11 @@ static void test_aggregate(void)
 	CHECK(has_line(out, "anonstat_processes{comm=\"py\"} 2"));
 	CHECK(has_line(out, "anonstat_processes{comm=\"sh\"} 1"));
 	CHECK(has_line(out, "anonstat_site_live_bytes{comm=\"py\","
-		"function=\"unknown\"} 24576"));
+		"function=\"[unknown]\"} 24576"));
 	CHECK(has_line(out, "anonstat_site_maps_total{comm=\"py\","
-		"function=\"unknown\"} 6"));
+		"function=\"[unknown]\"} 6"));
 	CHECK(has_line(out, "anonstat_site_live_regions{comm=\"py\","
-		"function=\"unknown\"} 5"));
+		"function=\"[unknown]\"} 5"));
 	CHECK_U64(count_lines(out, "anonstat_site_live_bytes{"), 2);
 	CHECK(!strstr(out, "pid="));
 	free(out);
@@ -450,7 +471,7 @@ static void test_aggregate(void)
 		"user=\"bob\"} 12288"));
 	CHECK(has_line(out, "anonstat_processes{comm=\"sh\",user=\"alice\"} 1"));
 	CHECK(has_line(out, "anonstat_site_unmaps_total{comm=\"py\","
-		"user=\"alice\",function=\"unknown\"} 1"));
+		"user=\"alice\",function=\"[unknown]\"} 1"));
 	CHECK_U64(count_lines(out, "anonstat_process_live_bytes{"), 3);
 	free(out);
 
@@ -545,16 +566,16 @@ static void test_generated(void)
 	CHECK(has_line(out, "anonstat_process_sites{pid=\"30\",comm=\"many\"} 1000"));
 	/* 1000 unnamed sites: one series, the sum (4096 * 1000 * 1001 / 2) */
 	CHECK_U64(count_lines(out, "anonstat_site_live_bytes{pid=\"30\""), 1);
-	CHECK(has_line(out, SITE("live_bytes", "30", "many", "unknown")
+	CHECK(has_line(out, SITE("live_bytes", "30", "many", "[unknown]")
 		"2050048000"));
-	CHECK(has_line(out, SITE("maps_total", "30", "many", "unknown")
+	CHECK(has_line(out, SITE("maps_total", "30", "many", "[unknown]")
 		"500500"));
-	CHECK(has_line(out, SITE("live_regions", "30", "many", "unknown")
+	CHECK(has_line(out, SITE("live_regions", "30", "many", "[unknown]")
 		"1000"));
 	/* pid 20's two live sites (a private and a brk one) are one series */
 	CHECK_U64(count_lines(out, "anonstat_site_live_bytes{pid=\"20\""), 1);
 	snprintf(line, sizeof(line), "anonstat_site_live_bytes{pid=\"20\","
-		 "comm=\"bad\\\"q\\\\\\nx\xef\xbf\xbd\",function=\"unknown\"} 8192");
+		 "comm=\"bad\\\"q\\\\\\nx\xef\xbf\xbd\",function=\"[unknown]\"} 8192");
 	CHECK(has_line(out, line));
 	free(out);
 	/* named: sites i and i + 500 are one function, f0..f499; the top 20 */
@@ -753,6 +774,7 @@ int main(void)
 	test_file();
 	test_log();
 	free(infos);
+	free(many_syms);
 	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", root);
 	if (system(cmd))
 		fprintf(stderr, "test_prom: could not remove %s\n", root);
