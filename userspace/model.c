@@ -6,7 +6,9 @@
 #include "model.h"
 
 #include <errno.h>
+#include <malloc.h>
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -87,6 +89,14 @@ static void hist_free(struct model_hist *h)
 int model_init(struct model *m, const char *root, const char *procdir,
 	       unsigned int leak_samples)
 {
+	/*
+	 * Every sample allocates arrays of the same sizes (tens of MiB at
+	 * the module's caps) and frees the previous ones: keep them in the
+	 * heap for reuse instead of mapping fresh pages every time (faulting
+	 * them in was most of a sample's time)
+	 */
+	mallopt(M_MMAP_MAX, 0);
+	mallopt(M_TRIM_THRESHOLD, 1 << 30);
 	memset(m, 0, sizeof(*m));
 	m->root = root;
 	m->procdir = procdir;
@@ -100,6 +110,8 @@ int model_init(struct model *m, const char *root, const char *procdir,
 void model_free(struct model *m)
 {
 	hist_free(m->hist);
+	free(m->pm);
+	m->pm = NULL;
 	sym_free(m->sym);
 	snapshot_free(&m->snap);
 	free(m->procs);
@@ -661,10 +673,104 @@ static int cmp_site_row_id(const void *a, const void *b)
 	return x->r->id < y->r->id ? -1 : x->r->id > y->r->id;
 }
 
-/* resident bytes of every site of @p from its regions in the snapshot */
-static void resident(struct model *m, struct proc_row *p)
+/* ---- resident bytes ---- */
+
+#define PM_PRESENT	(1ull << 63)
+#define PM_ENTRIES	4096		/* pagemap entries a read, at most */
+#define PM_GAP		64		/* pages of a hole read through */
+
+/* pagemap entries read ahead: [vpn, vpn + n) */
+struct pm_cache {
+	uint64_t vpn;
+	size_t n;
+	uint64_t buf[PM_ENTRIES];
+};
+
+/*
+ * Resident bytes of [@start, @end) from pagemap @fd, reading at once up to
+ * @ahead (the end of the regions that follow closely), so that a process's
+ * neighbouring regions cost one read.
+ */
+static int pm_resident(struct pm_cache *c, int fd, uint64_t start,
+		       uint64_t end, uint64_t ahead, uint64_t *bytes)
+{
+	uint64_t page = (uint64_t)sysconf(_SC_PAGESIZE);
+	uint64_t vpn = start / page, last = (end + page - 1) / page;
+	uint64_t stop = (ahead + page - 1) / page;
+
+	*bytes = 0;
+	while (vpn < last) {
+		uint64_t upto;
+
+		if (vpn < c->vpn || vpn >= c->vpn + c->n) {
+			uint64_t want = (stop > last ? stop : last) - vpn;
+			ssize_t n;
+
+			if (want > PM_ENTRIES)
+				want = PM_ENTRIES;
+			if (vpn > (uint64_t)INT64_MAX / sizeof(c->buf[0]))
+				return -EINVAL;
+			n = pread(fd, c->buf, want * sizeof(c->buf[0]),
+				  (off_t)(vpn * sizeof(c->buf[0])));
+			if (n < 0)
+				return -errno;
+			c->vpn = vpn;
+			c->n = (size_t)n / sizeof(c->buf[0]);
+			if (c->n == 0)
+				return -EIO;
+		}
+		upto = c->vpn + c->n < last ? c->vpn + c->n : last;
+		for (; vpn < upto; vpn++)
+			if (c->buf[vpn - c->vpn] & PM_PRESENT)
+				*bytes += page;
+	}
+	return 0;
+}
+
+static int cmp_region_pid(const void *a, const void *b)
+{
+	const struct region_rec *x = a, *y = b;
+
+	if (x->pid != y->pid)
+		return x->pid < y->pid ? -1 : 1;
+	return x->start < y->start ? -1 : x->start > y->start;
+}
+
+/* the module lists regions by pid and start; make sure of it, once */
+static void regions_by_pid(struct snapshot *snap)
 {
 	size_t i;
+
+	for (i = 1; i < snap->nr_regions; i++)
+		if (cmp_region_pid(&snap->regions[i - 1], &snap->regions[i]) > 0)
+			break;
+	if (i < snap->nr_regions)
+		qsort(snap->regions, snap->nr_regions, sizeof(*snap->regions),
+		      cmp_region_pid);
+}
+
+/* the first region of @pid (regions ordered by pid) */
+static size_t regions_of(const struct snapshot *snap, int pid)
+{
+	size_t lo = 0, hi = snap->nr_regions;
+
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+
+		if (snap->regions[mid].pid < pid)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo;
+}
+
+/* resident bytes of every site of @p from its regions in the snapshot */
+static void resident(struct model *m, struct proc_row *p, struct pm_cache *c)
+{
+	const struct region_rec *regions = m->snap.regions;
+	size_t i, j, first, end;
+	uint64_t ahead = 0;
 	int fd;
 
 	for (i = 0; i < p->nr_sites; i++)
@@ -677,19 +783,30 @@ static void resident(struct model *m, struct proc_row *p)
 	qsort(p->sites, p->nr_sites, sizeof(*p->sites), cmp_site_row_id);
 	for (i = 0; i < p->nr_sites; i++)
 		p->sites[i].resident = 0;
-	for (i = 0; i < m->snap.nr_regions; i++) {
-		const struct region_rec *r = &m->snap.regions[i];
+	first = regions_of(&m->snap, p->r->pid);
+	for (end = first; end < m->snap.nr_regions && regions[end].pid == p->r->pid;
+	     end++)
+		;
+	c->n = 0;
+	for (i = first, j = first; i < end; i++) {
+		const struct region_rec *r = &regions[i];
 		struct site_rec key_rec = { .id = r->site };
 		struct site_row key = { .r = &key_rec }, *s;
 		uint64_t bytes;
 
-		if (r->pid != p->r->pid)
-			continue;
 		s = bsearch(&key, p->sites, p->nr_sites, sizeof(key),
 			    cmp_site_row_id);
 		if (!s || s->resident < 0)
 			continue;
-		if (procfs_resident(fd, r->start, r->end, &bytes))
+		/* read ahead over the regions that follow closely */
+		if (j < i + 1)
+			j = i + 1;
+		ahead = ahead > r->end ? ahead : r->end;
+		while (j < end && regions[j].start >= regions[j - 1].start &&
+		       regions[j].start - ahead <= PM_GAP * 4096 &&
+		       regions[j].end - r->start <= PM_ENTRIES * 4096ull)
+			ahead = regions[j++].end;
+		if (pm_resident(c, fd, r->start, r->end, ahead, &bytes))
 			s->resident = -1;
 		else
 			s->resident += (int64_t)bytes;
@@ -740,13 +857,21 @@ int model_detail(struct model *m, char *err, size_t errsize)
 	}
 	if (m->detail == DETAIL_NONE)
 		return 0;
+	regions_by_pid(&m->snap);
+	if (!m->pm) {
+		m->pm = malloc(sizeof(*m->pm));
+		if (!m->pm) {
+			snprintf(err, errsize, "out of memory");
+			return -1;
+		}
+	}
 	for (i = 0; i < m->nr_procs; i++) {
 		struct proc_row *p = &m->procs[i];
 
 		if (!wants_detail(m, p->r->pid) || p->detail)
 			continue;
 		p->detail = true;
-		resident(m, p);
+		resident(m, p, m->pm);
 		for (j = 0; j < p->nr_sites; j++) {
 			if (p->sites[j].info)
 				continue;

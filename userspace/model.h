@@ -114,6 +114,7 @@ struct proc_row {
 enum detail_mode { DETAIL_NONE, DETAIL_ALL, DETAIL_PIDS };
 
 struct model_hist;
+struct pm_cache;
 
 struct model {
 	/* settings */
@@ -146,6 +147,7 @@ struct model {
 	/* private */
 	struct model_hist *hist;
 	struct symbolizer *sym;
+	struct pm_cache *pm;		/* pagemap read ahead */
 };
 
 #define LEAK_WINDOW_DEFAULT	30.0
