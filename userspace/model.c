@@ -821,17 +821,44 @@ static void resident(struct model *m, struct proc_row *p, struct pm_cache *c)
 			p->sites[i].resident = (int64_t)p->sites[i].r->c.live_bytes;
 }
 
+/*
+ * The regions are not needed once resident bytes are known: their memory
+ * serves the next sample (a million of them at the module's caps); a
+ * process asked for later reads them again.
+ */
+static void drop_regions(struct model *m)
+{
+	free(m->snap.regions);
+	m->snap.regions = NULL;
+	m->snap.nr_regions = 0;
+	m->snap.what &= ~(unsigned int)SNAP_REGIONS;
+}
+
+/* whether a process wants resident bytes and names it does not have */
+static bool detail_wanted(const struct model *m)
+{
+	size_t i;
+
+	if (m->detail == DETAIL_NONE)
+		return false;
+	for (i = 0; i < m->nr_procs; i++)
+		if (!m->procs[i].detail && wants_detail(m, m->procs[i].r->pid))
+			return true;
+	return false;
+}
+
 int model_detail(struct model *m, char *err, size_t errsize)
 {
 	size_t i, j;
-
 	unsigned int missing = 0;
+	bool wanted;
 
 	if (!m->nr_procs)
 		return 0;
+	wanted = detail_wanted(m);
 	if (m->want_threads && !(m->snap.what & SNAP_THREADS))
 		missing |= SNAP_THREADS;
-	if (m->detail != DETAIL_NONE && !(m->snap.what & SNAP_REGIONS))
+	if (wanted && !(m->snap.what & SNAP_REGIONS))
 		missing |= SNAP_REGIONS;
 	if (missing) {
 		struct snapshot *more = calloc(1, sizeof(*more));
@@ -855,8 +882,10 @@ int model_detail(struct model *m, char *err, size_t errsize)
 		if (missing & SNAP_THREADS)
 			build_threads(m);
 	}
-	if (m->detail == DETAIL_NONE)
+	if (!wanted) {
+		drop_regions(m);
 		return 0;
+	}
 	regions_by_pid(&m->snap);
 	if (!m->pm) {
 		m->pm = malloc(sizeof(*m->pm));
@@ -881,6 +910,7 @@ int model_detail(struct model *m, char *err, size_t errsize)
 			}
 		}
 	}
+	drop_regions(m);
 	return 0;
 }
 

@@ -83,7 +83,7 @@ int main(int argc, char **argv)
 			       "%zu sites, %zu regions)\n",
 			       pass ? "--sites" : "process view", i, now() - t0,
 			       cpu() - c0, m.nr_procs, m.nr_sites,
-			       m.snap.nr_regions);
+			       pass ? (size_t)m.snap.st.regions : 0);
 		}
 		model_free(&m);
 	}
