@@ -7,8 +7,9 @@
 # usage: suite.sh [--no-anontop] [TEST...]   (default: every test_* below)
 #
 # --no-anontop: skip the tests that run anontop, saying so (not counted as
-# passed): the arm64 guests have no anontop, which needs the libdw and
-# ncursesw of the guest's architecture.
+# passed), for a guest without anontop (tests/vm/run copies it into the
+# amd64 and the arm64 guests: on arm64 cross-built, make -C userspace
+# ARCH=arm64).
 #
 # The test programs (tests/guest/src/*.c) print their own "ok NAME" /
 # "FAIL NAME: why" lines; run_prog counts each of them as one test.
