@@ -203,9 +203,10 @@ test_acct_hostile_cfi() {
 }
 
 # the real UCX case (issue 14): Debian's libucm hooks in bistro mode, two
-# callers in a program without frame pointers.  amd64 guests only: the arm64
-# guests' programs are cross-built, and Debian's arm64 UCX is not installed
-# for that (tests/guest/Makefile leaves acct_ucx out).
+# callers in a program without frame pointers.  The arm64 guests' acct_ucx
+# is cross-built against Debian's arm64 UCX in the sysroot of anontop's
+# arm64 build (tests/vm/run: UCX_SYSROOT); a cross build without one
+# leaves it out (tests/guest/Makefile), and this says so.
 test_acct_ucx() {
 	if [ "$(uname -m)" != x86_64 ] && ! command -v acct_ucx >/dev/null; then
 		echo "skip $T: no acct_ucx (Debian's UCX) for $(uname -m) in this guest"
