@@ -60,8 +60,10 @@ static pthread_cond_t cond = PTHREAD_COND_INITIALIZER;
 static long cycles_wanted, cycles_done;	/* under lock */
 static volatile sig_atomic_t stop;
 
-/* the registration cache: one registered region at a time (the buffer) */
-static _Atomic uintptr_t reg_start, reg_end;
+/* the registration cache: one registered region at a time, the buffer
+ * (BUF_LEN bytes at reg_start; 0: none), in one variable, so that the
+ * main thread's unmaps never see half of a change */
+static _Atomic uintptr_t reg_start;
 static atomic_size_t pool_bytes;
 
 static void die(const char *what)
@@ -93,15 +95,15 @@ __attribute__((noipa)) static void rcache_unmapped(ucm_event_type_t type,
 						   ucm_event_t *ev, void *arg)
 {
 	uintptr_t start = (uintptr_t)ev->munmap.address;
+	uintptr_t reg = atomic_load(&reg_start);
 
 	(void)arg;
-	if (type != UCM_EVENT_MUNMAP || start >= atomic_load(&reg_end) ||
-	    start + ev->munmap.size <= atomic_load(&reg_start))
+	if (type != UCM_EVENT_MUNMAP || !reg || start >= reg + BUF_LEN ||
+	    start + ev->munmap.size <= reg)
 		return;
 	if (!rcache_chunk_alloc())
 		die("pool chunk");
 	atomic_store(&reg_start, 0);
-	atomic_store(&reg_end, 0);
 }
 
 /* one cycle of the progress engine: a buffer mapped, registered, unmapped */
@@ -113,7 +115,6 @@ __attribute__((noipa)) static void progress_cycle(void)
 	if (buf == MAP_FAILED)
 		die("mmap");
 	atomic_store(&reg_start, (uintptr_t)buf);
-	atomic_store(&reg_end, (uintptr_t)buf + BUF_LEN);
 	memset(buf, 1, BUF_LEN);
 	if (munmap(buf, BUF_LEN))
 		die("munmap");
