@@ -342,20 +342,20 @@ vm_fetch_gdb_arm64() {
 # it is still the same): a new one is fetched again.  Prints the sysroot.
 vm_fetch_sysroot_arm64() {
 	local VM_ARCH=arm64 dir=$ANONSTAT_CACHE/arm64/sysroot f pkgs want l t
-	want=$("$(dirname "${BASH_SOURCE[0]}")/../need" --list arm64-sysroot | sed 's/$/:arm64/') ||
-		vm_die "no group arm64-sysroot in tests/packages"
+	want=$("$(dirname "${BASH_SOURCE[0]}")/../need" --list arm64-sysroot | sed 's/$/:arm64/' |
+		tr '\n' ' ') || vm_die "no group arm64-sysroot in tests/packages"
 	vm_apt_update 6.1
 	# shellcheck disable=SC2086 # a list of package names
 	pkgs=$(vm_apt 6.1 apt-get -s -qq install --no-install-recommends $want |
 		sed -n 's/^Inst \([^ ]*\) (\([^ ]*\) .*\[\([a-z0-9]*\)\]).*$/\1:\3=\2/p' | sort)
-	[ -n "$pkgs" ] || vm_die "apt cannot resolve" $want
+	[ -n "$pkgs" ] || vm_die "apt cannot resolve $want"
 	if [ "$(cat "$dir/.complete" 2>/dev/null)" = "$pkgs" ]; then
 		touch "$dir/.complete"
 		echo "$dir"
 		return 0
 	fi
 	rm -rf "$dir" "$dir.dl"
-	vm_log "downloading the arm64 sysroot: $(echo $want) and $(($(wc -l <<<"$pkgs") - $(wc -w <<<"$want"))) dependencies"
+	vm_log "downloading the arm64 sysroot: ${want}and $(($(wc -l <<<"$pkgs") - $(wc -w <<<"$want"))) dependencies"
 	# shellcheck disable=SC2086
 	vm_download 6.1 "$dir.dl" $pkgs
 	for f in "$dir.dl"/*.deb; do
