@@ -17,13 +17,15 @@
  * - max_sites S + 2, maps from three sites: the third one's regions are
  *   dropped (drop sites_cap), and its releases count nowhere: the procs
  *   line has the first two sites' 4 unmaps only;
- * - retain_exited 2, three children that map and exit one after the
- *   other: procs keeps the last two, oldest exit first.
+ * - retain_exited 2 (processes of this name only), three children that
+ *   map and exit one after the other: procs keeps the last two, oldest
+ *   exit first.
  *
  * usage: ctl_caps   (root, anonstat loaded)
  */
 #include <inttypes.h>
 #include <sys/mman.h>
+#include <sys/prctl.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -202,9 +204,18 @@ static pid_t run_child(void)
 static void test_retain_exited(void)
 {
 	pid_t child[3], listed[8];
+	char comm[16] = "";
 	int i, n;
 
+	if (prctl(PR_GET_NAME, comm))
+		t_fatal("prctl", "PR_GET_NAME failed");
+	/*
+	 * Every process of this name: the children (forks, named as this
+	 * program), but no process of the guest's own that happens to exit
+	 * meanwhile and would take a retained slot.
+	 */
 	ctl_must("pid all");
+	ctl_must("comm %s", comm);
 	ctl_must("reset");
 	ctl_must("retain_exited 2");
 	for (i = 0; i < 3; i++)
