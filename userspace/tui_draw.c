@@ -313,13 +313,7 @@ static void cell(char *buf, enum field f, int w, const struct proc_row *p,
 		snprintf(buf, size, "%s", (s ? s->leak : p->leak) ? "LEAK" : "");
 		break;
 	case F_CGROUP:
-		/* the end of the path says most: "...e/docker-1234.scope" */
 		printable(buf, size, p->cgroup ? p->cgroup : "-");
-		len = strlen(buf);
-		if (w > 3 && len > (size_t)w) {
-			memmove(buf + 3, buf + len - (size_t)(w - 3), (size_t)(w - 3) + 1);
-			memcpy(buf, "...", 3);
-		}
 		break;
 	case F_CMD:
 		command(buf, size, p);
@@ -348,6 +342,15 @@ static void cell(char *buf, enum field f, int w, const struct proc_row *p,
 		else if (s->r->nr_frames)
 			snprintf(buf, size, "0x%" PRIx64, s->r->frames[0]);
 		break;
+	}
+	/*
+	 * The end of a cgroup path or a site's name says most: when it does
+	 * not fit, "...e/docker-1234.scope", "...t.so!symtest_hidden+0x20".
+	 */
+	len = strlen(buf);
+	if ((f == F_CGROUP || f == F_NAME) && w > 3 && len > (size_t)w) {
+		memmove(buf + 3, buf + len - (size_t)(w - 3), (size_t)(w - 3) + 1);
+		memcpy(buf, "...", 3);
 	}
 }
 
