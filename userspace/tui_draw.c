@@ -28,64 +28,64 @@
  * the node-wide sites table PID COMM LIVE GROWTH/s LEAK NAME.
  */
 const struct col proc_cols[15] = {
-	{ "PID", 7, false, SORT_PID, F_PID, 0, 0 },
-	{ "USER", 8, true, -1, F_USER, 120, 0 },
-	{ "COMM", 16, true, SORT_COMM, F_COMM, 10, 0 },
-	{ "STATE", 6, true, SORT_STATE, F_STATE, 70, 0 },
-	{ "LIVE", 10, false, SORT_LIVE, F_LIVE, 20, 0 },
-	{ "REGIONS", 7, false, SORT_REGIONS, F_REGIONS, 80, 0 },
-	{ "GROWTH/s", 11, false, SORT_GROWTH, F_GROWTH, 30, 0 },
-	{ "ACCUM", 10, false, SORT_ACCUM, F_ACCUM, 130, COL_ACCUM },
-	{ "MAPS/s", 8, false, SORT_MAPS, F_MAPS_RATE, 100, 0 },
-	{ "UNMAPS/s", 8, false, SORT_UNMAPS, F_UNMAPS_RATE, 110, 0 },
-	{ "PEAK", 10, false, SORT_PEAK, F_PEAK, 90, 0 },
-	{ "RSSANON", 10, false, SORT_RSS, F_RSSANON, 50, 0 },
-	{ "LEAK", 4, true, SORT_LEAK, F_LEAK, 40, 0 },
-	{ "CGROUP", 20, true, -1, F_CGROUP, 140, 0 },
-	{ "CMD", 24, true, -1, F_CMD, 60, COL_REST },
+	{ "PID", 7, false, SORT_PID, F_PID, 0, 0, 0 },
+	{ "USER", 8, true, -1, F_USER, 120, 0, 0 },
+	{ "COMM", 16, true, SORT_COMM, F_COMM, 10, 0, 0 },
+	{ "STATE", 6, true, SORT_STATE, F_STATE, 70, 0, 0 },
+	{ "LIVE", 10, false, SORT_LIVE, F_LIVE, 20, 0, 0 },
+	{ "REGIONS", 7, false, SORT_REGIONS, F_REGIONS, 80, 0, 0 },
+	{ "GROWTH/s", 11, false, SORT_GROWTH, F_GROWTH, 30, 0, 0 },
+	{ "ACCUM", 10, false, SORT_ACCUM, F_ACCUM, 130, COL_ACCUM, 0 },
+	{ "MAPS/s", 8, false, SORT_MAPS, F_MAPS_RATE, 100, 0, 0 },
+	{ "UNMAPS/s", 8, false, SORT_UNMAPS, F_UNMAPS_RATE, 110, 0, 0 },
+	{ "PEAK", 10, false, SORT_PEAK, F_PEAK, 90, 0, 0 },
+	{ "RSSANON", 10, false, SORT_RSS, F_RSSANON, 50, 0, 0 },
+	{ "LEAK", 4, true, SORT_LEAK, F_LEAK, 40, 0, 0 },
+	{ "CGROUP", 20, true, -1, F_CGROUP, 140, 0, 0 },
+	{ "CMD", 24, true, -1, F_CMD, 60, COL_REST, 0 },
 };
 
 const struct col site_cols[12] = {
-	{ "SITE", 6, false, SORT_PID, F_SITE, 0, 0 },
-	{ "KIND", 7, true, SORT_STATE, F_KIND, 70, 0 },
-	{ "LIVE", 10, false, SORT_LIVE, F_LIVE, 10, 0 },
-	{ "REGIONS", 7, false, SORT_REGIONS, F_REGIONS, 80, 0 },
-	{ "GROWTH/s", 11, false, SORT_GROWTH, F_GROWTH, 20, 0 },
-	{ "ACCUM", 10, false, SORT_ACCUM, F_ACCUM, 130, COL_ACCUM },
-	{ "MAPS", 7, false, SORT_MAPS, F_MAPS, 90, 0 },
-	{ "UNMAPS", 7, false, SORT_UNMAPS, F_UNMAPS, 100, 0 },
-	{ "RESIDENT", 10, false, SORT_RSS, F_RESIDENT, 60, 0 },
-	{ "HIGHS", 5, false, -1, F_HIGHS, 110, 0 },
-	{ "LEAK", 4, true, SORT_LEAK, F_LEAK, 30, 0 },
-	{ "NAME", 30, true, SORT_COMM, F_NAME, 50, COL_REST },
+	{ "SITE", 6, false, SORT_PID, F_SITE, 0, 0, 0 },
+	{ "KIND", 7, true, SORT_STATE, F_KIND, 70, 0, 0 },
+	{ "LIVE", 10, false, SORT_LIVE, F_LIVE, 10, 0, 0 },
+	{ "REGIONS", 7, false, SORT_REGIONS, F_REGIONS, 80, 0, 0 },
+	{ "GROWTH/s", 11, false, SORT_GROWTH, F_GROWTH, 20, 0, 0 },
+	{ "ACCUM", 10, false, SORT_ACCUM, F_ACCUM, 130, COL_ACCUM, 0 },
+	{ "MAPS", 7, false, SORT_MAPS, F_MAPS, 90, 0, 0 },
+	{ "UNMAPS", 7, false, SORT_UNMAPS, F_UNMAPS, 100, 0, 0 },
+	{ "RESIDENT", 10, false, SORT_RSS, F_RESIDENT, 60, 0, 0 },
+	{ "HIGHS", 5, false, -1, F_HIGHS, 110, 0, 0 },
+	{ "LEAK", 4, true, SORT_LEAK, F_LEAK, 30, 0, 0 },
+	{ "NAME", 30, true, SORT_COMM, F_NAME, 50, COL_REST, 0 },
 };
 
 const struct col all_site_cols[16] = {
-	{ "PID", 7, false, SORT_PID, F_PID, 0, 0 },
-	{ "COMM", 16, true, -1, F_COMM, 10, 0 },
-	{ "USER", 8, true, -1, F_USER, 120, 0 },
-	{ "SITE", 6, false, -1, F_SITE, 70, 0 },
-	{ "KIND", 7, true, SORT_STATE, F_KIND, 80, 0 },
-	{ "LIVE", 10, false, SORT_LIVE, F_LIVE, 20, 0 },
-	{ "REGIONS", 7, false, SORT_REGIONS, F_REGIONS, 90, 0 },
-	{ "GROWTH/s", 11, false, SORT_GROWTH, F_GROWTH, 30, 0 },
-	{ "ACCUM", 10, false, SORT_ACCUM, F_ACCUM, 130, COL_ACCUM },
-	{ "MAPS", 7, false, SORT_MAPS, F_MAPS, 100, 0 },
-	{ "UNMAPS", 7, false, SORT_UNMAPS, F_UNMAPS, 105, 0 },
-	{ "RESIDENT", 10, false, SORT_RSS, F_RESIDENT, 60, 0 },
-	{ "HIGHS", 5, false, -1, F_HIGHS, 110, 0 },
-	{ "LEAK", 4, true, SORT_LEAK, F_LEAK, 40, 0 },
-	{ "CMD", 24, true, -1, F_CMD, 140, 0 },
-	{ "NAME", 24, true, SORT_COMM, F_NAME, 50, COL_REST },
+	{ "PID", 7, false, SORT_PID, F_PID, 0, 0, 0 },
+	{ "COMM", 16, true, -1, F_COMM, 10, 0, 0 },
+	{ "USER", 8, true, -1, F_USER, 120, 0, 0 },
+	{ "SITE", 6, false, -1, F_SITE, 70, 0, 0 },
+	{ "KIND", 7, true, SORT_STATE, F_KIND, 80, 0, 0 },
+	{ "LIVE", 10, false, SORT_LIVE, F_LIVE, 20, 0, 0 },
+	{ "REGIONS", 7, false, SORT_REGIONS, F_REGIONS, 90, 0, 0 },
+	{ "GROWTH/s", 11, false, SORT_GROWTH, F_GROWTH, 30, 0, 0 },
+	{ "ACCUM", 10, false, SORT_ACCUM, F_ACCUM, 130, COL_ACCUM, 0 },
+	{ "MAPS", 7, false, SORT_MAPS, F_MAPS, 100, 0, 0 },
+	{ "UNMAPS", 7, false, SORT_UNMAPS, F_UNMAPS, 105, 0, 0 },
+	{ "RESIDENT", 10, false, SORT_RSS, F_RESIDENT, 60, 0, 0 },
+	{ "HIGHS", 5, false, -1, F_HIGHS, 110, 0, 0 },
+	{ "LEAK", 4, true, SORT_LEAK, F_LEAK, 40, 0, 0 },
+	{ "CMD", 24, true, -1, F_CMD, 140, 0, 0 },
+	{ "NAME", 24, true, SORT_COMM, F_NAME, 50, COL_REST, 40 },
 };
 
 static const struct col thread_cols[] = {
-	{ "TID", 7, false, -1, F_PID, 0, 0 },
-	{ "NAME", 16, true, -1, F_COMM, 0, 0 },
-	{ "MAPS", 10, false, -1, F_MAPS, 0, 0 },
-	{ "UNMAPS", 10, false, -1, F_UNMAPS, 0, 0 },
-	{ "MAPPED", 10, false, -1, F_LIVE, 0, 0 },
-	{ "UNMAPPED", 10, false, -1, F_LIVE, 0, 0 },
+	{ "TID", 7, false, -1, F_PID, 0, 0, 0 },
+	{ "NAME", 16, true, -1, F_COMM, 0, 0, 0 },
+	{ "MAPS", 10, false, -1, F_MAPS, 0, 0, 0 },
+	{ "UNMAPS", 10, false, -1, F_UNMAPS, 0, 0, 0 },
+	{ "MAPPED", 10, false, -1, F_LIVE, 0, 0, 0 },
+	{ "UNMAPPED", 10, false, -1, F_LIVE, 0, 0, 0 },
 };
 
 /* colours, when tui.c started them (NO_COLOR unset, a colour terminal) */
@@ -118,11 +118,12 @@ static int col_prio(const struct tui *t, const struct col *c)
 /*
  * The columns of view @v that fit COLS: in the order of prio, each that
  * still fits whole (with its separating space) is kept; the COL_REST
- * column gets the rest of the line.
+ * column gets the rest of the line; columns kept after it leave it its
+ * want (if any) too.
  */
 void tui_layout(const struct tui *t, enum view v, struct layout *lay)
 {
-	int nc, order[MAX_COLS], i, j, used = 0;
+	int nc, order[MAX_COLS], i, j, used = 0, extra = 0;
 	const struct col *c = tui_cols(v, &nc);
 	bool on[MAX_COLS] = { false };
 
@@ -133,11 +134,14 @@ void tui_layout(const struct tui *t, enum view v, struct layout *lay)
 		order[j] = i;
 	}
 	for (i = 0; i < nc; i++) {
-		int need = c[order[i]].width + (used ? 1 : 0);
+		const struct col *o = &c[order[i]];
+		int need = o->width + (used ? 1 : 0);
 
-		if (used + need <= COLS) {
+		if (used + need + extra <= COLS) {
 			on[order[i]] = true;
 			used += need;
+			if ((o->flags & COL_REST) && o->want > o->width)
+				extra = o->want - o->width;
 		}
 	}
 	lay->n = 0;

@@ -49,6 +49,7 @@ struct col {
 	enum field field;
 	int prio;
 	unsigned int flags;
+	int want;		/* COL_REST: columns kept after it leave it this */
 };
 
 #define NCOLS(c) ((int)(sizeof(c) / sizeof((c)[0])))

@@ -437,6 +437,18 @@ check "detail: no frame #32" sh -c "! tmux -L $sock capture-pane -p -t t | grep 
 [ -n "${TUI_CAPTURE:-}" ] && screen >"$TUI_CAPTURE.deep"
 keys Escape Escape t
 check "threads: names" wait_for "selfsnap_worker"
+# the node-wide view names every site (it asks the model for all of them)
+# and reads their resident bytes; at 80 columns the end of a long name
+keys Escape S
+check "every site: named" wait_re "^ +$snap_pid selfsnap +1 private +64\\.0 KiB +0 B +64\\.0 KiB +libsymtest\\.so!symtest_hidden\\+0x20\$"
+size 200 50
+check "200x50: every site: resident, name" wait_re "^ +$snap_pid selfsnap +- +1 private +64\\.0 KiB +1 +0 B +0 B +1 +0 +64\\.0 KiB +0 +selfsnap +libsymtest\\.so!symtest_hidden\\+0x20\$"
+size 80 24
+check "80x24: every site: the end of the name" wait_re "^ +$snap_pid selfsnap +64\\.0 KiB +0 B +\\.\\.\\.t\\.so!symtest_hidden\\+0x20\$"
+keys Enter
+check "80x24: its details" wait_re "^Site [0-9]+ of $snap_pid - Esc: back\$"
+check "80x24: details: its name" wait_for "name        libsymtest.so!symtest_"
+size 120 40
 keys q
 check "quits" wait_for "EXIT=0"
 exec 3>&-
