@@ -385,15 +385,13 @@ static void key_comm(struct tui *t)
 	snprintf(t->comm, sizeof(t->comm), "%s", buf);
 }
 
-/* a filter of text: @what for the prompt, @buf the filter itself */
+/* a filter of text: @what the prompt, @buf the filter itself */
 static void key_filter(struct tui *t, const char *what, char *buf, size_t size)
 {
-	char text[FILTER_MAX], line[LINE_MAX_];
+	char text[FILTER_MAX];
 
 	snprintf(text, sizeof(text), "%s", buf);
-	snprintf(line, sizeof(line), "Show only %s containing (empty for all): ",
-		 what);
-	if (!prompt(t, line, text, size < sizeof(text) ? size : sizeof(text)))
+	if (!prompt(t, what, text, size < sizeof(text) ? size : sizeof(text)))
 		return;
 	snprintf(buf, size, "%s", text);
 }
@@ -455,10 +453,12 @@ static bool key(struct tui *t, int ch)
 		key_comm(t);
 		break;
 	case 'c':
-		key_filter(t, "command lines", t->cmdline, sizeof(t->cmdline));
+		key_filter(t, "Show command lines containing (empty for all): ",
+			   t->cmdline, sizeof(t->cmdline));
 		break;
 	case 'u':
-		key_filter(t, "users", t->user, sizeof(t->user));
+		key_filter(t, "Show the processes of user (name or uid, empty for "
+			   "all): ", t->user, sizeof(t->user));
 		break;
 	case 'S': case '\t':
 		toggle_all_sites(t);
@@ -469,8 +469,8 @@ static bool key(struct tui *t, int ch)
 	case 'a':
 		t->accum = !t->accum;
 		snprintf(t->msg, sizeof(t->msg), "%s", t->accum ?
-			 "ACCUM: shown at any width" :
-			 "ACCUM: shown when the screen is wide enough");
+			 "ACCUM (growth since anontop started) before GROWTH/s" :
+			 "GROWTH/s before ACCUM");
 		break;
 	case ' ':
 		t->paused = !t->paused;

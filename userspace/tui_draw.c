@@ -34,7 +34,7 @@ const struct col proc_cols[15] = {
 	{ "STATE", 6, true, SORT_STATE, F_STATE, 70, 0, 0 },
 	{ "LIVE", 10, false, SORT_LIVE, F_LIVE, 20, 0, 0 },
 	{ "REGIONS", 7, false, SORT_REGIONS, F_REGIONS, 80, 0, 0 },
-	{ "GROWTH/s", 11, false, SORT_GROWTH, F_GROWTH, 30, 0, 0 },
+	{ "GROWTH/s", 11, false, SORT_GROWTH, F_GROWTH, 30, COL_GROWTH, 0 },
 	{ "ACCUM", 10, false, SORT_ACCUM, F_ACCUM, 130, COL_ACCUM, 0 },
 	{ "MAPS/s", 8, false, SORT_MAPS, F_MAPS_RATE, 100, 0, 0 },
 	{ "UNMAPS/s", 8, false, SORT_UNMAPS, F_UNMAPS_RATE, 110, 0, 0 },
@@ -50,7 +50,7 @@ const struct col site_cols[12] = {
 	{ "KIND", 7, true, SORT_STATE, F_KIND, 70, 0, 0 },
 	{ "LIVE", 10, false, SORT_LIVE, F_LIVE, 10, 0, 0 },
 	{ "REGIONS", 7, false, SORT_REGIONS, F_REGIONS, 80, 0, 0 },
-	{ "GROWTH/s", 11, false, SORT_GROWTH, F_GROWTH, 20, 0, 0 },
+	{ "GROWTH/s", 11, false, SORT_GROWTH, F_GROWTH, 20, COL_GROWTH, 0 },
 	{ "ACCUM", 10, false, SORT_ACCUM, F_ACCUM, 130, COL_ACCUM, 0 },
 	{ "MAPS", 7, false, SORT_MAPS, F_MAPS, 90, 0, 0 },
 	{ "UNMAPS", 7, false, SORT_UNMAPS, F_UNMAPS, 100, 0, 0 },
@@ -68,7 +68,7 @@ const struct col all_site_cols[16] = {
 	{ "KIND", 7, true, SORT_STATE, F_KIND, 80, 0, 0 },
 	{ "LIVE", 10, false, SORT_LIVE, F_LIVE, 20, 0, 0 },
 	{ "REGIONS", 7, false, SORT_REGIONS, F_REGIONS, 90, 0, 0 },
-	{ "GROWTH/s", 11, false, SORT_GROWTH, F_GROWTH, 30, 0, 0 },
+	{ "GROWTH/s", 11, false, SORT_GROWTH, F_GROWTH, 30, COL_GROWTH, 0 },
 	{ "ACCUM", 10, false, SORT_ACCUM, F_ACCUM, 130, COL_ACCUM, 0 },
 	{ "MAPS", 7, false, SORT_MAPS, F_MAPS, 100, 0, 0 },
 	{ "UNMAPS", 7, false, SORT_UNMAPS, F_UNMAPS, 105, 0, 0 },
@@ -110,26 +110,32 @@ const struct col *tui_cols(enum view v, int *nc)
 	}
 }
 
-static int col_prio(const struct tui *t, const struct col *c)
-{
-	return (c->flags & COL_ACCUM) && t->accum ? ACCUM_PRIO : c->prio;
-}
-
 /*
  * The columns of view @v that fit COLS: in the order of prio, each that
  * still fits whole (with its separating space) is kept; the COL_REST
  * column gets the rest of the line; columns kept after it leave it its
- * want (if any) too.
+ * want (if any) too.  After 'a', ACCUM and GROWTH/s swap priorities.
  */
 void tui_layout(const struct tui *t, enum view v, struct layout *lay)
 {
-	int nc, order[MAX_COLS], i, j, used = 0, extra = 0;
+	int nc, order[MAX_COLS], prio[MAX_COLS], i, j, used = 0, extra = 0;
+	int accum = -1, growth = -1;
 	const struct col *c = tui_cols(v, &nc);
 	bool on[MAX_COLS] = { false };
 
 	for (i = 0; i < nc; i++) {
-		for (j = i; j > 0 && col_prio(t, &c[order[j - 1]]) >
-					 col_prio(t, &c[i]); j--)
+		prio[i] = c[i].prio;
+		if (c[i].flags & COL_ACCUM)
+			accum = i;
+		if (c[i].flags & COL_GROWTH)
+			growth = i;
+	}
+	if (t->accum && accum >= 0 && growth >= 0) {
+		prio[accum] = c[growth].prio;
+		prio[growth] = c[accum].prio;
+	}
+	for (i = 0; i < nc; i++) {
+		for (j = i; j > 0 && prio[order[j - 1]] > prio[i]; j--)
 			order[j] = order[j - 1];
 		order[j] = i;
 	}
@@ -687,9 +693,9 @@ static const char *const help_text[] = {
 	"  S or Tab      processes <-> every call site of every process",
 	"  s or >        next sort column <             previous sort column",
 	"  L             sort by leak     R             reverse the sort order",
-	"  a             the ACCUM column at any width (wide screens show it)",
-	"  /  c  u       only names, command lines, users containing (empty: all)",
-	"  p             only these pids (comma-separated; empty: all)",
+	"  a             ACCUM before GROWTH/s (as iotop -a; wide screens show both)",
+	"  /  c          only names, command lines containing this (empty: all)",
+	"  p  u          only these pids (1,2,3), this user (name, uid; empty: all)",
 	"  d             delay (seconds)  space         pause/resume sampling",
 	"  r             reset the module's counters (asks; writes 'reset')",
 	"  h ?           this help        q             quit",

@@ -32,8 +32,8 @@ enum field {
 };
 
 #define COL_REST	1u	/* takes the rest of the line; width is its least */
-#define COL_ACCUM	2u	/* kept as if prio were ACCUM_PRIO after 'a' */
-#define ACCUM_PRIO	45	/* right after LEAK (and GROWTH/s) */
+#define COL_ACCUM	2u	/* ACCUM: after 'a', the priority of GROWTH/s ... */
+#define COL_GROWTH	4u	/* ... and GROWTH/s that of ACCUM (as iotop -a) */
 
 /*
  * A column.  When the line is too narrow for all, columns are kept in the
@@ -81,7 +81,7 @@ struct tui {
 	int depth;
 	bool help;
 	bool color;			/* NO_COLOR unset or empty, and the terminal has them */
-	bool accum;			/* 'a': keep the ACCUM column at any width */
+	bool accum;			/* 'a': ACCUM kept before GROWTH/s */
 	struct list lists[V_NR];
 	int pid;			/* of the sites, detail, threads views */
 	uint64_t pid_first_ns;

@@ -7,6 +7,14 @@
 # copy of the fixture), quit; then a live process's own fixture (selfsnap)
 # for named frames and resident bytes in the site and detail views, and a
 # whole stack of 32 frames (the site name past libucm's hook frames).
+# At 80x24 and 200x50 (the pane resized): the columns kept by priority and
+# where the name column starts, ACCUM (a), sort by leak (L) and among the
+# columns shown, a process's identity line, the node-wide sites view (S,
+# Tab) and a site's details from it, the command-line and user filters
+# (c, u), help that fits, the footer; a fixture copy whose site 14 grows
+# at every sample: LEAK as text in the process and site rows, leak first
+# after L, the row red, and no colour at all with NO_COLOR=1 (colours with
+# NO_COLOR empty).
 # Every check that looks for something waits up to 5 s for it (the view
 # redraws on its own time, later under load); one that looks for an
 # absence looks once, after the wait for what replaced it.  After
@@ -254,11 +262,13 @@ check "80x24: columns by priority" wait_re '^ +PID COMM +STATE +LIVE REGIONS +GR
 check "80x24: a row" wait_re '^ +4101 ucx_leak +live +6\.5 MiB +44 +0 B +- *$'
 check "80x24: footer keeps help and quit" wait_re '^Enter:open Esc:back S:all sites s/</>:sort L:leak a:accum /:name h:help q:quit$'
 keys a
-check "80x24: a keeps ACCUM" wait_re '^ +PID COMM +LIVE +GROWTH/s +ACCUM +RSSANON LEAK$'
-check "80x24: a says so" wait_for "ACCUM: shown at any width"
-check "80x24: ACCUM of a row" wait_re '^ +4101 ucx_leak +6\.5 MiB +0 B +0 B +- *$'
-keys a
-check "80x24: a again drops it" wait_re '^ +PID COMM +STATE +LIVE REGIONS +GROWTH/s +RSSANON LEAK$'
+check "80x24: a: ACCUM for GROWTH/s" wait_re '^ +PID COMM +STATE +LIVE REGIONS +ACCUM +RSSANON LEAK$'
+check "80x24: a says so" wait_for "ACCUM (growth since anontop started) before GROWTH/s"
+check "80x24: ACCUM of a row" wait_re '^ +4101 ucx_leak +live +6\.5 MiB +44 +0 B +- *$'
+keys S
+check "80x24: a: every site too" wait_re '^ +PID COMM +LIVE +ACCUM LEAK NAME$'
+keys S a
+check "80x24: a again: GROWTH/s" wait_re '^ +PID COMM +STATE +LIVE REGIONS +GROWTH/s +RSSANON LEAK$'
 keys L
 check "80x24: L sorts by leak" wait_for "Sort: leak"
 keys ">"
@@ -297,11 +307,15 @@ keys Tab
 check "80x24: Tab: every site again" wait_for "Call sites of every process (7 shown)"
 keys S
 check "80x24: S: processes" wait_for "Processes (4 shown)"
-keys c u c x Enter
+keys c
+check "80x24: c asks" wait_for "Show command lines containing (empty for all):"
+keys u c x Enter
 check "80x24: c: command-line filter" wait_for "Filter: cmd 'ucx'"
 keys c BSpace BSpace BSpace Enter
 check "80x24: c: cleared" wait_for "Filter: none"
-keys u r o o t Enter
+keys u
+check "80x24: u asks" wait_for "Show the processes of user (name or uid, empty for all):"
+keys r o o t Enter
 check "80x24: u: user filter" wait_for "Filter: user 'root'"
 keys u BSpace BSpace BSpace BSpace Enter
 check "80x24: u: cleared" wait_for "Filter: none"
