@@ -36,6 +36,178 @@ struct model_hist {
 	size_t nr_sites;
 };
 
+/*
+ * The identity of a process, read from /proc once (again when its name
+ * changes: an exec) and kept while the module lists the process.
+ */
+struct ident {
+	int pid;
+	uint64_t first_ns;
+	char comm[COMM_MAX];		/* when it was read */
+	unsigned long seen;		/* the sample that last listed it */
+	bool read;			/* /proc was read (or tried) */
+	int64_t uid;
+	const char *user;		/* the table's users own the names */
+	char *cmdline, *cgroup, *container;
+};
+
+struct ident_user {
+	unsigned int uid;
+	char *name;
+};
+
+struct ident_tab {
+	struct ident **v;		/* by (pid, first_ns) up to sorted */
+	size_t n, cap, sorted;
+	struct ident_user *users;	/* uid to name, once each */
+	size_t nr_users;
+};
+
+static void ident_clear(struct ident *id)
+{
+	free(id->cmdline);
+	free(id->cgroup);
+	free(id->container);
+	id->cmdline = id->cgroup = id->container = NULL;
+	id->user = NULL;
+	id->uid = -1;
+}
+
+static void ident_tab_free(struct ident_tab *t)
+{
+	size_t i;
+
+	if (!t)
+		return;
+	for (i = 0; i < t->n; i++) {
+		ident_clear(t->v[i]);
+		free(t->v[i]);
+	}
+	for (i = 0; i < t->nr_users; i++)
+		free(t->users[i].name);
+	free(t->users);
+	free(t->v);
+	free(t);
+}
+
+static int cmp_ident(const void *a, const void *b)
+{
+	const struct ident *x = *(const struct ident *const *)a;
+	const struct ident *y = *(const struct ident *const *)b;
+
+	if (x->pid != y->pid)
+		return x->pid < y->pid ? -1 : 1;
+	return x->first_ns < y->first_ns ? -1 : x->first_ns > y->first_ns;
+}
+
+/* the name of @uid, looked up once; NULL when out of memory */
+static const char *ident_user(struct ident_tab *t, unsigned int uid)
+{
+	struct ident_user *nu;
+	size_t i;
+
+	for (i = 0; i < t->nr_users; i++)
+		if (t->users[i].uid == uid)
+			return t->users[i].name;
+	nu = realloc(t->users, (t->nr_users + 1) * sizeof(*nu));
+	if (!nu)
+		return NULL;
+	t->users = nu;
+	nu = &t->users[t->nr_users];
+	nu->uid = uid;
+	if (procfs_user_name(uid, &nu->name))
+		return NULL;
+	t->nr_users++;
+	return nu->name;
+}
+
+/* read /proc/PID into @id; what cannot be read stays unknown */
+static void ident_read(struct model *m, struct ident *id, const char *comm)
+{
+	char cid[PROCFS_CONTAINER_LEN + 1];
+	unsigned int uid;
+
+	ident_clear(id);
+	snprintf(id->comm, sizeof(id->comm), "%s", comm);
+	id->read = true;
+	if (procfs_cmdline(m->procdir, id->pid, &id->cmdline))
+		id->cmdline = NULL;
+	if (!procfs_owner(m->procdir, id->pid, &uid)) {
+		id->uid = uid;
+		id->user = ident_user(m->idents, uid);
+	}
+	if (procfs_cgroup(m->procdir, id->pid, &id->cgroup))
+		id->cgroup = NULL;
+	if (id->cgroup && !procfs_container_id(id->cgroup, cid))
+		id->container = strdup(cid);
+}
+
+/*
+ * The identity of @p's process: kept from an earlier sample, or read now
+ * if it is alive; NULL when out of memory (the row stays without one).
+ */
+static struct ident *ident_of(struct model *m, const struct proc_rec *r)
+{
+	struct ident_tab *t = m->idents;
+	struct ident key = { .pid = r->pid, .first_ns = r->c.first_ns };
+	struct ident *kp = &key, **found, *id;
+
+	if (!t) {
+		t = m->idents = calloc(1, sizeof(*t));
+		if (!t)
+			return NULL;
+	}
+	found = t->sorted ? bsearch(&kp, t->v, t->sorted, sizeof(*t->v),
+				    cmp_ident) : NULL;
+	if (found) {
+		id = *found;
+	} else {
+		if (t->n == t->cap) {
+			size_t cap = t->cap ? 2 * t->cap : 64;
+			struct ident **v = realloc(t->v, cap * sizeof(*v));
+
+			if (!v)
+				return NULL;
+			t->v = v;
+			t->cap = cap;
+		}
+		id = calloc(1, sizeof(*id));
+		if (!id)
+			return NULL;
+		id->pid = r->pid;
+		id->first_ns = r->c.first_ns;
+		id->uid = -1;
+		/* appended: sorted again after the sample (ident_sweep) */
+		t->v[t->n++] = id;
+	}
+	id->seen = m->samples + 1;
+	/* an exited process keeps what was read while it ran */
+	if (!r->exited && (!id->read || strcmp(id->comm, r->comm)))
+		ident_read(m, id, r->comm);
+	return id;
+}
+
+/* forget the processes this sample did not list; sort the rest */
+static void ident_sweep(struct model *m)
+{
+	struct ident_tab *t = m->idents;
+	size_t i, n = 0;
+
+	if (!t)
+		return;
+	for (i = 0; i < t->n; i++) {
+		if (t->v[i]->seen == m->samples + 1) {
+			t->v[n++] = t->v[i];
+		} else {
+			ident_clear(t->v[i]);
+			free(t->v[i]);
+		}
+	}
+	t->n = n;
+	qsort(t->v, t->n, sizeof(*t->v), cmp_ident);
+	t->sorted = n;
+}
+
 static void site_info_free(struct site_info *info)
 {
 	unsigned int i;
@@ -74,6 +246,8 @@ int model_init(struct model *m, const char *root, const char *procdir,
 void model_free(struct model *m)
 {
 	hist_free(m->hist);
+	ident_tab_free(m->idents);
+	m->idents = NULL;
 	sym_free(m->sym);
 	snapshot_free(&m->snap);
 	free(m->procs);
@@ -185,6 +359,7 @@ static void build_procs(struct model *m, double dt)
 	for (i = 0; i < m->snap.nr_procs; i++) {
 		struct proc_row *p = &m->procs[i];
 		const struct hist_proc *h;
+		const struct ident *id;
 		uint64_t rss;
 
 		memset(p, 0, sizeof(*p));
@@ -201,8 +376,17 @@ static void build_procs(struct model *m, double dt)
 		if (!p->r->exited &&
 		    !procfs_rss_anon(m->procdir, p->r->pid, &rss))
 			p->rss_anon = (int64_t)rss;
+		id = ident_of(m, p->r);
+		p->uid = id ? id->uid : -1;
+		if (id) {
+			p->cmdline = id->cmdline;
+			p->user = id->user;
+			p->cgroup = id->cgroup;
+			p->container = id->container;
+		}
 	}
 	m->nr_procs = m->snap.nr_procs;
+	ident_sweep(m);
 }
 
 static void build_sites(struct model *m, double dt)
@@ -733,6 +917,21 @@ void sort_sites(struct site_row **v, size_t n, enum sort_key key, bool reverse)
 
 /* ---- selecting ---- */
 
+/* @want is the owner's name, or its uid in decimal */
+static bool user_match(const char *want, const struct proc_row *p)
+{
+	char *end;
+	unsigned long long uid;
+
+	if (p->user && !strcmp(p->user, want))
+		return true;
+	if (p->uid < 0 || *want < '0' || *want > '9')
+		return false;
+	errno = 0;
+	uid = strtoull(want, &end, 10);
+	return !errno && !*end && uid == (unsigned long long)p->uid;
+}
+
 bool filter_match(const struct row_filter *f, const struct proc_row *p)
 {
 	size_t i;
@@ -744,7 +943,15 @@ bool filter_match(const struct row_filter *f, const struct proc_row *p)
 		if (i == f->nr_pids)
 			return false;
 	}
-	return !f->comm || !*f->comm || strcasestr(p->r->comm, f->comm);
+	if (f->comm && *f->comm && !strcasestr(p->r->comm, f->comm))
+		return false;
+	if (f->cmdline && *f->cmdline &&
+	    (!p->cmdline || !strcasestr(p->cmdline, f->cmdline)))
+		return false;
+	if (f->user && *f->user && !user_match(f->user, p))
+		return false;
+	return !f->cgroup || !*f->cgroup ||
+	       (p->cgroup && strstr(p->cgroup, f->cgroup));
 }
 
 long model_select_procs(struct model *m, const struct row_filter *f,

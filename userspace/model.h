@@ -53,10 +53,16 @@ struct proc_row {
 	double growth, maps_rate, unmaps_rate;
 	int64_t rss_anon;	/* bytes; -1: not known */
 	int64_t accum;		/* live bytes now minus when anontop first saw it */
-	/* identity from /proc/PID, NULL when not known (gone, a fixture) */
+	/*
+	 * identity from /proc/PID, NULL when not known (gone before anontop
+	 * saw it alive, unreadable, a fixture); read once per process (and
+	 * again after an exec), kept while the module lists it
+	 */
 	const char *cmdline;	/* arguments joined by spaces */
 	const char *user;	/* owner's name, or the uid as a number */
+	int64_t uid;		/* the owner; -1 when not known */
 	const char *cgroup;	/* cgroup v2 path (the "0::" line) */
+	const char *container;	/* 12 hex digits of a container id in it */
 	bool leak;		/* one of its sites is a leak suspect */
 	bool detail;		/* sites have resident bytes and frames */
 	struct site_row *sites;
@@ -68,6 +74,7 @@ struct proc_row {
 enum detail_mode { DETAIL_NONE, DETAIL_ALL, DETAIL_PIDS };
 
 struct model_hist;
+struct ident_tab;
 
 struct model {
 	/* settings */
@@ -95,6 +102,7 @@ struct model {
 
 	/* private */
 	struct model_hist *hist;
+	struct ident_tab *idents;	/* identity by (pid, first_ns) */
 	struct symbolizer *sym;
 };
 
@@ -161,6 +169,11 @@ struct row_filter {
 	const char *cgroup;	/* only cgroup paths containing this, if set */
 };
 
+/*
+ * Whether @p passes @f; a process whose command line, user or cgroup is
+ * not known does not pass a filter on it.  The cgroup filter matches a
+ * container too: its id is part of the path.
+ */
 bool filter_match(const struct row_filter *f, const struct proc_row *p);
 
 /*

@@ -1,15 +1,18 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * procfs.c - RssAnon, resident bytes from pagemap, and maps of a process.
+ * procfs.c - RssAnon, resident bytes from pagemap, maps, and the identity
+ * (command line, owner, cgroup) of a process.
  */
 #include "procfs.h"
 
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
+#include <pwd.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #define PM_PRESENT	(1ull << 63)
@@ -183,4 +186,254 @@ const struct map_ent *procfs_maps_find(const struct map_ent *v, size_t n,
 			return &v[mid];
 	}
 	return NULL;
+}
+
+/* ---- identity ---- */
+
+/*
+ * The length of the printable UTF-8 character at @s (@n bytes left): 1 for
+ * printable ASCII; 0 for anything else (controls, C1 controls, invalid or
+ * overlong sequences, surrogates), with *@partial set when @s is the valid
+ * start of a character that @n cuts short.
+ */
+static size_t utf8_char(const unsigned char *s, size_t n, bool *partial)
+{
+	unsigned int c, min;
+	size_t need, i;
+
+	*partial = false;
+	if (s[0] >= 0x20 && s[0] < 0x7f)
+		return 1;
+	if (s[0] < 0xc2 || s[0] > 0xf4)
+		return 0;
+	if (s[0] < 0xe0) {
+		need = 1;
+		c = s[0] & 0x1f;
+		min = 0x80;
+	} else if (s[0] < 0xf0) {
+		need = 2;
+		c = s[0] & 0x0f;
+		min = 0x800;
+	} else {
+		need = 3;
+		c = s[0] & 0x07;
+		min = 0x10000;
+	}
+	for (i = 1; i <= need; i++) {
+		if (i >= n) {
+			*partial = true;
+			return 0;
+		}
+		if ((s[i] & 0xc0) != 0x80)
+			return 0;
+		c = c << 6 | (s[i] & 0x3f);
+	}
+	if (c < min || c > 0x10ffff || (c >= 0xd800 && c <= 0xdfff) ||
+	    c < 0xa0)
+		return 0;
+	return need + 1;
+}
+
+void procfs_printable(char *s, size_t len, bool cut)
+{
+	unsigned char *u = (unsigned char *)s;
+	size_t i = 0;
+
+	while (i < len) {
+		bool partial;
+		size_t k = utf8_char(u + i, len - i, &partial);
+
+		if (k) {
+			i += k;
+			continue;
+		}
+		if (partial && cut) {
+			len = i;
+			break;
+		}
+		u[i++] = '?';
+	}
+	s[len] = '\0';
+}
+
+int procfs_cmdline(const char *procdir, int pid, char **out)
+{
+	char path[4096], *buf;
+	size_t len = 0;
+	bool cut = false;
+	int fd, ret = 0;
+
+	*out = NULL;
+	snprintf(path, sizeof(path), "%s/%d/cmdline", procdir, pid);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	buf = malloc(PROCFS_CMDLINE_MAX + 2);
+	if (!buf) {
+		close(fd);
+		return -ENOMEM;
+	}
+	/* one byte more than kept tells whether it was cut */
+	while (len < PROCFS_CMDLINE_MAX + 1) {
+		ssize_t n = read(fd, buf + len, PROCFS_CMDLINE_MAX + 1 - len);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0) {
+			ret = -errno;
+			break;
+		}
+		if (n == 0)
+			break;
+		len += (size_t)n;
+	}
+	close(fd);
+	if (len > PROCFS_CMDLINE_MAX) {
+		len = PROCFS_CMDLINE_MAX;
+		cut = true;
+	}
+	if (!ret) {
+		size_t i;
+
+		/* the arguments' NULs, and a rewritten title's padding */
+		while (len && (buf[len - 1] == '\0' || buf[len - 1] == ' '))
+			len--;
+		for (i = 0; i < len; i++)
+			if (buf[i] == '\0')
+				buf[i] = ' ';
+		if (!len)
+			ret = -ENODATA;
+	}
+	if (ret) {
+		free(buf);
+		return ret;
+	}
+	procfs_printable(buf, len, cut);
+	*out = buf;
+	return 0;
+}
+
+int procfs_cgroup(const char *procdir, int pid, char **out)
+{
+	char path[4096], *line = NULL, *found = NULL;
+	size_t cap = 0;
+	bool first = true;
+	int ret = 0;
+	FILE *f;
+
+	*out = NULL;
+	snprintf(path, sizeof(path), "%s/%d/cgroup", procdir, pid);
+	f = fopen(path, "re");
+	if (!f)
+		return -errno;
+	/* "hierarchy-ID:controllers:path"; v2 is "0::path" */
+	while (getline(&line, &cap, f) > 0) {
+		char *c1 = strchr(line, ':'), *c2 = c1 ? strchr(c1 + 1, ':') : NULL;
+		bool v2;
+		size_t len;
+
+		if (!c2)
+			continue;
+		v2 = c1 == line + 1 && line[0] == '0' && c2 == c1 + 1;
+		if (!v2 && !first)
+			continue;
+		first = false;
+		len = strcspn(c2 + 1, "\n");
+		free(found);
+		found = strndup(c2 + 1, len);
+		if (!found) {
+			ret = -ENOMEM;
+			break;
+		}
+		procfs_printable(found, len, false);
+		if (v2)
+			break;
+	}
+	if (!ret && ferror(f))
+		ret = -EIO;
+	free(line);
+	fclose(f);
+	if (!ret && (!found || !*found))
+		ret = -ENODATA;
+	if (ret) {
+		free(found);
+		return ret;
+	}
+	*out = found;
+	return 0;
+}
+
+int procfs_owner(const char *procdir, int pid, unsigned int *uid)
+{
+	char path[4096];
+	struct stat st;
+
+	snprintf(path, sizeof(path), "%s/%d", procdir, pid);
+	if (stat(path, &st))
+		return -errno;
+	*uid = st.st_uid;
+	return 0;
+}
+
+int procfs_user_name(unsigned int uid, char **out)
+{
+	long max = sysconf(_SC_GETPW_R_SIZE_MAX);
+	size_t size = max > 0 ? (size_t)max : 1024;
+	struct passwd pw, *res = NULL;
+	char num[16], *buf;
+	int err;
+
+	for (;;) {
+		buf = malloc(size);
+		if (!buf)
+			return -ENOMEM;
+		err = getpwuid_r((uid_t)uid, &pw, buf, size, &res);
+		if (err != ERANGE || size >= 1 << 20)
+			break;
+		free(buf);
+		size *= 2;
+	}
+	/* no name (or no user database): the number, as ps shows it */
+	if (err || !res || !res->pw_name || !*res->pw_name) {
+		snprintf(num, sizeof(num), "%u", uid);
+		*out = strdup(num);
+	} else {
+		*out = strdup(res->pw_name);
+		if (*out)
+			procfs_printable(*out, strlen(*out), false);
+	}
+	free(buf);
+	return *out ? 0 : -ENOMEM;
+}
+
+static bool is_hex(char c)
+{
+	return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f');
+}
+
+int procfs_container_id(const char *cgroup, char id[PROCFS_CONTAINER_LEN + 1])
+{
+	size_t end = strlen(cgroup);
+
+	/* components from the innermost out */
+	while (end > 0) {
+		size_t start = end, i;
+
+		while (start > 0 && cgroup[start - 1] != '/')
+			start--;
+		for (i = start; i < end;) {
+			size_t run = 0;
+
+			while (i + run < end && is_hex(cgroup[i + run]))
+				run++;
+			if (run == 64) {
+				memcpy(id, cgroup + i, PROCFS_CONTAINER_LEN);
+				id[PROCFS_CONTAINER_LEN] = '\0';
+				return 0;
+			}
+			i += run ? run : 1;
+		}
+		end = start ? start - 1 : 0;
+	}
+	return -ENOENT;
 }

@@ -7,6 +7,9 @@
  * and one session serves every process that maps the object.  A process
  * address becomes an ELF address through its mapping (file offset) and the
  * object's PT_LOAD program headers.
+ *
+ * C++ and Rust (legacy and v0) symbols are demangled with libiberty's
+ * demangler, the one of GNU binutils' c++filt.
  */
 #include "symbols.h"
 
@@ -15,6 +18,7 @@
 #include <fcntl.h>
 #include <gelf.h>
 #include <inttypes.h>
+#include <libiberty/demangle.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -285,6 +289,19 @@ static int elf_address(const struct object *o, uint64_t off, uint64_t *vaddr)
 	return -1;
 }
 
+char *sym_demangle(const char *name)
+{
+	/* C++ "_Z...", Rust v0 "_R..." (legacy Rust is "_ZN...17h...E") */
+	if (strncmp(name, "_Z", 2) && strncmp(name, "_R", 2))
+		return NULL;
+	/*
+	 * Without DMGL_NO_RECURSE_LIMIT, the demangler refuses names whose
+	 * arrays on its stack (2 entries a byte) would pass its recursion
+	 * limit, 2048: a name of a process can never exhaust our stack.
+	 */
+	return cplus_demangle(name, DMGL_PARAMS | DMGL_ANSI | DMGL_AUTO);
+}
+
 int sym_resolve(struct symbolizer *sym, int pid, uint64_t addr, bool after_call,
 		struct sym_frame *out)
 {
@@ -330,7 +347,9 @@ int sym_resolve(struct symbolizer *sym, int pid, uint64_t addr, bool after_call,
 		name = dwfl_module_addrinfo(o->mod, lookup, &symoff, &s, NULL,
 					    NULL, NULL);
 		if (name && *name) {
-			out->symbol = strdup(name);
+			out->symbol = sym_demangle(name);
+			if (!out->symbol)
+				out->symbol = strdup(name);
 			if (!out->symbol)
 				return -ENOMEM;
 			out->offset = symoff + (after_call ? 1 : 0);
@@ -342,6 +361,27 @@ int sym_resolve(struct symbolizer *sym, int pid, uint64_t addr, bool after_call,
 size_t sym_nr_objects(const struct symbolizer *sym)
 {
 	return sym->nr_objects;
+}
+
+static const char *module_base(const struct sym_frame *f)
+{
+	const char *base = strrchr(f->module, '/');
+
+	return base ? base + 1 : f->module;
+}
+
+bool sym_function_name(const struct sym_frame *f, char *buf, size_t size)
+{
+	if (!f->module) {
+		snprintf(buf, size, "[unknown]");
+		return false;
+	}
+	if (!f->symbol) {
+		snprintf(buf, size, "%s", module_base(f));
+		return false;
+	}
+	snprintf(buf, size, "%s!%s", module_base(f), f->symbol);
+	return true;
 }
 
 void sym_format(const struct sym_frame *f, char *buf, size_t size)
@@ -360,12 +400,6 @@ void sym_format(const struct sym_frame *f, char *buf, size_t size)
 		snprintf(buf, size, "%s+0x%" PRIx64, base, f->offset);
 }
 
-static const char *module_base(const struct sym_frame *f)
-{
-	const char *base = strrchr(f->module, '/');
-
-	return base ? base + 1 : f->module;
-}
 
 bool sym_is_wrapper(const struct sym_frame *f)
 {

@@ -24,7 +24,7 @@ struct symbolizer;
 struct sym_frame {
 	uint64_t addr;
 	char *module;	/* path of the mapped object, or NULL */
-	char *symbol;	/* NULL when no symbol covers the address */
+	char *symbol;	/* NULL when no symbol covers the address; demangled */
 	/*
 	 * From the symbol's start; without a symbol, the object's address
 	 * (its ELF virtual address, as addr2line takes it; the file offset
@@ -57,8 +57,27 @@ void sym_frame_clear(struct sym_frame *f);
 /* objects read so far (each once, however many processes map it) */
 size_t sym_nr_objects(const struct symbolizer *sym);
 
-/* "libfoo.so!func+0x1c", "libfoo.so+0x1234" or "0x7f0012345678" */
+/*
+ * "libfoo.so!func+0x1c", "libfoo.so+0x1234" or "0x7f0012345678"; the
+ * symbol demangled ("libfoo.so!ns::Pool::grow(unsigned long)+0x16").
+ */
 void sym_format(const struct sym_frame *f, char *buf, size_t size);
+
+/*
+ * The function without the offset, the same in every process and run:
+ * "libfoo.so!func" (true); without a symbol the object alone, "libfoo.so",
+ * and without an object "[unknown]", never an address (false).
+ */
+bool sym_function_name(const struct sym_frame *f, char *buf, size_t size);
+
+/*
+ * The demangled form of a C++ ("_Z") or Rust (legacy "_ZN...E", v0 "_R")
+ * symbol, with parameters as c++filt shows them, malloc()ed; NULL when
+ * @name is not mangled, not valid, too long for the demangler's stack
+ * guard (over 1024 bytes), or memory ran out.  sym_resolve() gives
+ * demangled symbols.
+ */
+char *sym_demangle(const char *name);
 
 /* Whether @f is inside libc's mmap/munmap/mremap/brk/syscall wrappers. */
 bool sym_is_wrapper(const struct sym_frame *f);

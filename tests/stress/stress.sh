@@ -517,10 +517,12 @@ phase_access() {
 phases=${*:-$(sed -n 's/^\(phase_[a-z_]*\)() {$/\1/p' "$0")}
 for phase in $phases; do
 	echo "== $phase"
+	t0=$(date +%s)
 	$phase
 	# (run_prog sets p: the phase's name is in phase)
 	T=${phase#phase_}
 	oracle_live
+	figure "${T}_seconds" $(($(date +%s) - t0))
 done
 echo "stress: $pass passed, $fail failed"
 [ "$fail" = 0 ]

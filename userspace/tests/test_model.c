@@ -4,7 +4,9 @@
  * the leak-suspect mark after K samples of growth, history across resets
  * and reused pids, rows of a pid listed twice, sorting and filters, then
  * one sample of this very process (real /proc): resident bytes from
- * pagemap, RssAnon, named frames, and the text and JSON output of it.
+ * pagemap, RssAnon, named frames, and the text and JSON output of it;
+ * the identity of processes from a fake proc directory (read once, again
+ * after an exec, kept after exit) and the filters on it.
  * A fake clock makes the rates exact.
  */
 #include <dlfcn.h>
@@ -12,8 +14,11 @@
 #include <stdint.h>
 #include <errno.h>
 #include <math.h>
+#include <fcntl.h>
+#include <pwd.h>
 #include <stdlib.h>
 #include <sys/mman.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "check.h"
@@ -576,6 +581,170 @@ static void test_json_string_not_utf8(void)
 	free(buf);
 }
 
+/* @len bytes into root/proc/@pid/@name (a fake /proc) */
+static void write_proc(int pid, const char *name, const char *data, size_t len)
+{
+	char path[512];
+	int fd;
+
+	snprintf(path, sizeof(path), "%s/proc", root);
+	mkdir(path, 0755);
+	snprintf(path, sizeof(path), "%s/proc/%d", root, pid);
+	mkdir(path, 0755);
+	snprintf(path, sizeof(path), "%s/proc/%d/%s", root, pid, name);
+	fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+	if (fd < 0 || write(fd, data, len) != (ssize_t)len || close(fd)) {
+		perror(path);
+		exit(1);
+	}
+}
+
+#define PROC_LIT(pid, name, lit) write_proc(pid, name, lit, sizeof(lit) - 1)
+#define CID "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef"
+
+/* procs: 30 (named @comm30), 31 (first_ns @first31, live or exited), 32 */
+static void write_ident_sample(const char *comm30, unsigned int first31,
+			       bool exited31, bool with32)
+{
+	char procs[1024];
+
+	snprintf(procs, sizeof(procs), PROCS_H
+		 "30 %s live 1 0 4096 0 1 4096 4096 10 20\n"
+		 "31 w %s 1 0 4096 0 1 4096 4096 %u 20\n",
+		 comm30, exited31 ? "exited" : "live", first31);
+	if (with32)
+		snprintf(procs + strlen(procs), sizeof(procs) - strlen(procs),
+			 "32 gone exited 1 1 4096 4096 0 0 4096 10 20\n");
+	write_file("procs", procs);
+	write_file("sites", SITES_H
+		   "30 1 private 1 0 4096 0 1 4096 4096 10 20 0x1000\n");
+}
+
+static struct proc_row *row(struct model *m, int pid)
+{
+	return model_find_proc(m, pid);
+}
+
+static long count_matching(struct model *m, const struct row_filter *f)
+{
+	struct proc_row **v;
+	long n = model_select_procs(m, f, SORT_PID, false, &v);
+
+	free(v);
+	return n;
+}
+
+static void test_identity(void)
+{
+	static struct model m;
+	struct passwd *pw = getpwuid(geteuid());
+	struct row_filter f = { 0 };
+	char proc[512], dir31[512], uid[32], err[512];
+	struct proc_row *p;
+
+	snprintf(proc, sizeof(proc), "%s/proc", root);
+	snprintf(uid, sizeof(uid), "%u", (unsigned int)geteuid());
+	PROC_LIT(30, "cmdline", "python3\0worker.py\0--ID=1\0");
+	PROC_LIT(30, "cgroup", "0::/system.slice/docker-" CID ".scope\n");
+	PROC_LIT(31, "cmdline", "python3\0worker.py\0--id=2\0");
+	PROC_LIT(31, "cgroup", "12:pids:/v1/only\n");
+	PROC_LIT(32, "cmdline", "exited before anontop saw it\0");
+	write_file("status", "# key value...\nversion 0.1.0\n");
+	CHECK(model_init(&m, root, proc, K) == 0);
+	m.clock = fake_clock;
+	fake_now = 1;
+
+	write_ident_sample("grower", 5, false, true);
+	CHECK(model_sample(&m, err, sizeof(err)) == 0);
+	p = row(&m, 30);
+	CHECK(p != NULL);
+	if (!p)
+		goto out;
+	CHECK_STR(p->cmdline, "python3 worker.py --ID=1");
+	CHECK(pw && p->user && !strcmp(p->user, pw->pw_name));
+	CHECK(p->uid == (int64_t)geteuid());
+	CHECK_STR(p->cgroup, "/system.slice/docker-" CID ".scope");
+	CHECK_STR(p->container, "0123456789ab");
+	p = row(&m, 31);
+	CHECK_STR(p->cmdline, "python3 worker.py --id=2");
+	CHECK_STR(p->cgroup, "/v1/only");
+	CHECK(p->container == NULL);
+	/* exited before the first sample: never read */
+	p = row(&m, 32);
+	CHECK(p && !p->cmdline && !p->user && p->uid == -1 && !p->cgroup);
+
+	/* the filters */
+	CHECK_U64(count_matching(&m, &f), 3);
+	f.cmdline = "id=1";		/* any case */
+	CHECK_U64(count_matching(&m, &f), 1);
+	CHECK(filter_match(&f, row(&m, 30)) && !filter_match(&f, row(&m, 31)));
+	f.cmdline = "WORKER.PY";
+	CHECK_U64(count_matching(&m, &f), 2);	/* not 32: not known */
+	f.cmdline = NULL;
+	f.cgroup = "docker-";
+	CHECK_U64(count_matching(&m, &f), 1);
+	f.cgroup = "0123456789ab";	/* a container id */
+	CHECK(filter_match(&f, row(&m, 30)) && !filter_match(&f, row(&m, 31)));
+	f.cgroup = "/V1";		/* a cgroup path is case-sensitive */
+	CHECK_U64(count_matching(&m, &f), 0);
+	f.cgroup = NULL;
+	f.user = pw ? pw->pw_name : "?";
+	CHECK_U64(count_matching(&m, &f), 2);
+	f.user = uid;			/* the uid */
+	CHECK_U64(count_matching(&m, &f), 2);
+	f.user = "4000000123";
+	CHECK_U64(count_matching(&m, &f), 0);
+	f.user = "nosuchuser";
+	CHECK_U64(count_matching(&m, &f), 0);
+	f.comm = "grow";		/* all of them together */
+	f.user = uid;
+	f.cmdline = "worker";
+	f.cgroup = "docker";
+	CHECK_U64(count_matching(&m, &f), 1);
+	memset(&f, 0, sizeof(f));
+
+	/* read once: a change in /proc is not seen by the next sample */
+	PROC_LIT(30, "cmdline", "after\0exec\0");
+	PROC_LIT(31, "cmdline", "reused\0pid\0");
+	fake_now = 2;
+	write_ident_sample("grower", 5, false, false);
+	CHECK(model_sample(&m, err, sizeof(err)) == 0);
+	CHECK_STR(row(&m, 30)->cmdline, "python3 worker.py --ID=1");
+	CHECK_STR(row(&m, 31)->cmdline, "python3 worker.py --id=2");
+	CHECK(row(&m, 32) == NULL);
+
+	/* an exec (a new name): read again; an exited process keeps it */
+	fake_now = 3;
+	write_ident_sample("exec", 5, true, false);
+	CHECK(model_sample(&m, err, sizeof(err)) == 0);
+	CHECK_STR(row(&m, 30)->cmdline, "after exec");
+	CHECK_STR(row(&m, 30)->container, "0123456789ab");
+	p = row(&m, 31);
+	CHECK(p && p->r->exited);
+	CHECK_STR(p->cmdline, "python3 worker.py --id=2");
+	CHECK_STR(p->user, pw ? pw->pw_name : "?");
+
+	/* a new process with the same pid (another first_ns): read anew */
+	if (geteuid() == 0) {	/* root gives the fixture an unknown owner */
+		snprintf(dir31, sizeof(dir31), "%s/proc/31", root);
+		CHECK(chown(dir31, 4000000123u, 0) == 0);
+	}
+	fake_now = 4;
+	write_ident_sample("exec", 6, false, false);
+	CHECK(model_sample(&m, err, sizeof(err)) == 0);
+	p = row(&m, 31);
+	CHECK(p && !p->r->exited);
+	CHECK_STR(p->cmdline, "reused pid");
+	if (geteuid() == 0) {
+		CHECK_STR(p->user, "4000000123");
+		CHECK(p->uid == 4000000123);
+		f.user = "4000000123";
+		CHECK(filter_match(&f, p) && !filter_match(&f, row(&m, 30)));
+	}
+out:
+	model_free(&m);
+}
+
 int main(void)
 {
 	char cmd[128];
@@ -593,6 +762,7 @@ int main(void)
 	test_deep_stacks();
 	test_json_string();
 	test_json_string_not_utf8();
+	test_identity();
 	ret = check_report("test_model");
 	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", root);
 	if (system(cmd) != 0)

@@ -6,9 +6,12 @@
  * function again through its debuginfo found by build-id), in a deleted
  * copy; the fallbacks on a fake proc directory (a FIFO, a file that is not
  * ELF, a missing object, [vdso], anonymous memory, no process), all under
- * an alarm so that a hang fails; libc's syscall() as a wrapper.
+ * an alarm so that a hang fails; libc's syscall() as a wrapper; demangled
+ * C++ and Rust names in libsymtest_cxx.so, C and bogus names as they are,
+ * and the function names without offsets.
  *
- * usage: test_symbols DIR   (DIR: libsymtest.so, stripped/, debug/)
+ * usage: test_symbols DIR   (DIR: libsymtest.so, stripped/, debug/,
+ *                            libsymtest_cxx.so)
  */
 #include <dlfcn.h>
 #include <errno.h>
@@ -339,6 +342,116 @@ static void test_hooks(void)
 	}
 }
 
+/* an address 0x10 into each symbol of libsymtest_cxx.so, demangled */
+static void test_demangle_lib(struct symbolizer *s)
+{
+	static const struct {
+		const char *mangled, *name;
+	} cases[] = {
+		{ "_ZN3ucx4Pool4growEm", "ucx::Pool::grow(unsigned long)" },
+		{ "_ZN2ns3BoxIiE4pushERKi", "ns::Box<int>::push(int const&)" },
+		{ "_ZN2ns4fillIdLm4EEEiPT_", "int ns::fill<double, 4ul>(double*)" },
+		{ "_ZNK2ns3VeceqERKS0_", "ns::Vec::operator==(ns::Vec const&) const" },
+		/* Rust v0, and legacy (the hash goes) */
+		{ "_RNvNtCs1234_7mycrate4pool4grow", "mycrate::pool::grow" },
+		{ "_RNvMNtCs1234_7mycrate4poolNtB2_4Pool3new",
+		  "<mycrate::pool::Pool>::new" },
+		{ "_ZN7mycrate4pool6shrink17h0123456789abcdefE",
+		  "mycrate::pool::shrink" },
+		/* a C name, and names that only look mangled: as they are */
+		{ "symtest_plain", "symtest_plain" },
+		{ "_Zbogus", "_Zbogus" },
+		{ "_RNvXX", "_RNvXX" },
+	};
+	char path[PATH_MAX], want[512], fn[512];
+	struct sym_frame f = { 0 };
+	unsigned int i;
+	void *h;
+
+	snprintf(path, sizeof(path), "%s/libsymtest_cxx.so", dir);
+	h = dlopen(path, RTLD_NOW | RTLD_LOCAL);
+	CHECK(h != NULL);
+	if (!h) {
+		fprintf(stderr, "dlopen %s: %s\n", path, dlerror());
+		return;
+	}
+	sym_forget_maps(s);
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		uintptr_t a = (uintptr_t)dlsym(h, cases[i].mangled);
+
+		CHECK(a != 0);
+		if (!a) {
+			fprintf(stderr, "dlsym %s: %s\n", cases[i].mangled,
+				dlerror());
+			continue;
+		}
+		snprintf(want, sizeof(want), "libsymtest_cxx.so!%s+0x10",
+			 cases[i].name);
+		CHECK_STR(name(s, getpid(), a + OFF, true, &f), want);
+		CHECK_STR(f.symbol, cases[i].name);
+		/* the function alone: no offset */
+		snprintf(want, sizeof(want), "libsymtest_cxx.so!%s",
+			 cases[i].name);
+		CHECK(sym_function_name(&f, fn, sizeof(fn)));
+		CHECK_STR(fn, want);
+	}
+	sym_frame_clear(&f);
+}
+
+static const char *demangled(const char *mangled)
+{
+	static char buf[8192];
+	char *d = sym_demangle(mangled);
+
+	snprintf(buf, sizeof(buf), "%s", d ? d : "(null)");
+	free(d);
+	return buf;
+}
+
+static void test_demangle(void)
+{
+	static char big[64 * 1024];
+	struct sym_frame f = { .addr = 0x7f0000001234 };
+	char fn[64], *p;
+	size_t i;
+
+	CHECK_STR(demangled("_ZN3ucx4Pool4growEm"),
+		  "ucx::Pool::grow(unsigned long)");
+	/* a compiler's clone of a function */
+	CHECK_STR(demangled("_ZN3ucx4Pool4growEm.cold"),
+		  "ucx::Pool::grow(unsigned long) [clone .cold]");
+	CHECK_STR(demangled("main"), "(null)");
+	CHECK_STR(demangled("_Z"), "(null)");
+	CHECK_STR(demangled("_Z3fooqq"), "(null)");
+	CHECK_STR(demangled(""), "(null)");
+	/*
+	 * a long name (a 1000-letter function); a giant one (the stack of
+	 * the demangler grows with it) is left as it is
+	 */
+	p = big + sprintf(big, "_Z1000");
+	for (i = 0; i < 1000; i++)
+		*p++ = 'a' + i % 26;
+	sprintf(p, "v");
+	CHECK_U64(strlen(demangled(big)), 1000 + 2);
+	CHECK(!strncmp(demangled(big), "abcdefghijklmnopqrstuvwxyza", 27));
+	p = big + sprintf(big, "_ZN");
+	for (i = 0; i < 20000; i++)
+		p += sprintf(p, "1a");
+	sprintf(p, "E");
+	CHECK_STR(demangled(big), "(null)");
+
+	/* without a symbol: the object; without one: no address either */
+	CHECK(!sym_function_name(&f, fn, sizeof(fn)));
+	CHECK_STR(fn, "[unknown]");
+	f.module = (char *)"/usr/lib/libfoo.so.1";
+	f.offset = 0x1234;
+	CHECK(!sym_function_name(&f, fn, sizeof(fn)));
+	CHECK_STR(fn, "libfoo.so.1");
+	f.symbol = (char *)"foo";
+	CHECK(sym_function_name(&f, fn, sizeof(fn)));
+	CHECK_STR(fn, "libfoo.so.1!foo");
+}
+
 int main(int argc, char **argv)
 {
 	struct symbolizer *s;
@@ -363,9 +476,11 @@ int main(int argc, char **argv)
 		test_deleted(s);
 		test_fake_proc(s);
 		test_wrappers(s);
+		test_demangle_lib(s);
 		sym_free(s);
 	}
 	test_hooks();
+	test_demangle();
 	ret = check_report("test_symbols");
 	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", tmp);
 	if (system(cmd) != 0)
