@@ -147,6 +147,8 @@ static bool prompt(struct tui *t, const char *text, char *buf, size_t size)
 		}
 		if ((ch == KEY_BACKSPACE || ch == 127 || ch == 8) && n > 0)
 			buf[--n] = '\0';
+		else if (ch == 21)	/* ^U: the whole line */
+			buf[n = 0] = '\0';
 		else if (ch >= 0x20 && ch < 0x7f && n + 1 < size) {
 			buf[n++] = (char)ch;
 			buf[n] = '\0';

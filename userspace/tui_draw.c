@@ -466,15 +466,26 @@ static void draw_allsites(struct tui *t)
 	draw_table(t, V_ALLSITES);
 }
 
+/* "/system.slice/docker-0123456789ab....scope (container 0123456789ab)" */
+static void cgroup(char *buf, size_t size, const struct proc_row *p)
+{
+	char cg[LINE_MAX_ / 4], ct[32];
+
+	printable(cg, sizeof(cg), p->cgroup ? p->cgroup : "-");
+	printable(ct, sizeof(ct), p->container ? p->container : "");
+	snprintf(buf, size, "%s%s%s%s", cg, ct[0] ? " (container " : "", ct,
+		 ct[0] ? ")" : "");
+}
+
 /* "user alice  cgroup /system.slice/x.service  command python3 -m w" */
 static void identity(char *buf, size_t size, const struct proc_row *p)
 {
-	char user[FILTER_MAX], cg[LINE_MAX_ / 4], cmd[LINE_MAX_ / 2];
+	char user[FILTER_MAX], cg[LINE_MAX_ / 3], cmd[LINE_MAX_ / 2];
 
 	printable(user, sizeof(user), p->user ? p->user : "-");
-	printable(cg, sizeof(cg), p->cgroup ? p->cgroup : "-");
+	cgroup(cg, sizeof(cg), p);
 	command(cmd, sizeof(cmd), p);
-	snprintf(buf, size, "user %.64s  cgroup %.256s  command %.512s", user, cg,
+	snprintf(buf, size, "user %.64s  cgroup %.300s  command %.512s", user, cg,
 		 cmd);
 }
 
@@ -596,7 +607,7 @@ static void draw_detail(struct tui *t)
 		 s->proc->r->exited ? " (exited)" : "", user);
 	command(cmd, sizeof(cmd), s->proc);
 	snprintf(lines[n++], LINE_MAX_, "  command     %s", cmd);
-	printable(cmd, sizeof(cmd), s->proc->cgroup ? s->proc->cgroup : "-");
+	cgroup(cmd, sizeof(cmd), s->proc);
 	snprintf(lines[n++], LINE_MAX_, "  cgroup      %s", cmd);
 	snprintf(lines[n++], LINE_MAX_, "  name        %s",
 		 s->info ? s->info->name : "(not named yet)");

@@ -99,6 +99,10 @@ start() {
 	rm -f "$tmp/pid"
 	keys "clear; sh -c 'echo \$\$ >$tmp/pid; exec env $env $anontop $*'; echo EXIT=\$?" Enter
 }
+# re TEXT: TEXT as an extended regular expression matching itself
+re() { printf '%s' "$1" | sed 's/[][\\.^$*+?(){}|]/\\&/g'; }
+# cut_to N TEXT: the first N characters of TEXT
+cut_to() { printf '%s' "$2" | cut -c "1-$1"; }
 # size COLUMNS LINES: resize the pane (anontop redraws on SIGWINCH)
 size() { T resize-window -t t -x "$1" -y "$2"; sleep 0.3; }
 # colours: lines of the screen with a colour (SGR 30-37, 40-47) in them
@@ -311,12 +315,14 @@ keys c
 check "80x24: c asks" wait_for "Show command lines containing (empty for all):"
 keys u c x Enter
 check "80x24: c: command-line filter" wait_for "Filter: cmd 'ucx'"
+check "80x24: c: a fixture's command lines are not known" wait_for "Processes (0 shown)"
 keys c BSpace BSpace BSpace Enter
 check "80x24: c: cleared" wait_for "Filter: none"
 keys u
 check "80x24: u asks" wait_for "Show the processes of user (name or uid, empty for all):"
 keys r o o t Enter
 check "80x24: u: user filter" wait_for "Filter: user 'root'"
+check "80x24: u: a fixture's users are not known" wait_for "Processes (0 shown)"
 keys u BSpace BSpace BSpace BSpace Enter
 check "80x24: u: cleared" wait_for "Filter: none"
 keys h
@@ -412,10 +418,27 @@ snap_pid=$!
 exec 3>"$tmp/self.in"
 i=0
 while [ ! -s "$tmp/self.out" ] && [ $i -lt 50 ]; do sleep 0.1; i=$((i + 1)); done
+# its identity as /proc tells it
+cmdline="$selfsnap $tmp/self"
+user=$(id -un)
+cg=$(sed -n 's/^0:://p' "/proc/$snap_pid/cgroup")
+[ -n "$cg" ] || cg=-
 start --root "$tmp/self" -d 0.3
 check "live process" wait_for "selfsnap"
-check "RssAnon shown" wait_re "^ +$snap_pid selfsnap +live +192\\.0 KiB +2 .* [0-9.]+ [KM]iB +selfsnap\$"
+check "RssAnon shown, the command line" wait_re "^ +$snap_pid selfsnap +live +192\\.0 KiB +2 .* [0-9.]+ [KM]iB +$(re "$(cut_to 30 "$cmdline")")\$"
+keys c s n a p " " "$tmp" Enter
+check "c: its command line" wait_for "Processes (1 shown)"
+keys c x Enter
+check "c: not its command line" wait_for "Processes (0 shown)"
+keys c C-u Enter
+keys u "$(id -u)" Enter
+check "u: its uid" wait_for "Processes (1 shown)"
+keys u C-u "$(id -un)" Enter
+check "u: its user" wait_for "Processes (1 shown)"
+keys u C-u Enter
+check "filters cleared" wait_for "Filter: none"
 keys Enter
+check "sites: identity of a live process" wait_for "$(cut_to 120 "user $user  cgroup $cg  command $cmdline")"
 check "named sites" wait_for "libsymtest.so!symtest_hidden+0x20"
 check "site row: resident" wait_re '^ +1 private +64\.0 KiB +1 +0 B +1 +0 +64\.0 KiB +0 +libsymtest\.so!symtest_hidden\+0x20'
 check "site row: half resident" wait_re '^ +2 private +128\.0 KiB +1 +0 B +1 +0 +64\.0 KiB +0 +libsymtest\.so!symtest_alpha\+0x10'
@@ -456,12 +479,14 @@ check "threads: names" wait_for "selfsnap_worker"
 keys Escape S
 check "every site: named" wait_re "^ +$snap_pid selfsnap +1 private +64\\.0 KiB +0 B +64\\.0 KiB +libsymtest\\.so!symtest_hidden\\+0x20\$"
 size 200 50
-check "200x50: every site: resident, name" wait_re "^ +$snap_pid selfsnap +- +1 private +64\\.0 KiB +1 +0 B +0 B +1 +0 +64\\.0 KiB +0 +selfsnap +libsymtest\\.so!symtest_hidden\\+0x20\$"
+check "200x50: every site: user, resident, command, name" wait_re "^ +$snap_pid selfsnap +$(re "$(cut_to 8 "$user")") +1 private +64\\.0 KiB +1 +0 B +0 B +1 +0 +64\\.0 KiB +0 +$(re "$(cut_to 24 "$cmdline")") +libsymtest\\.so!symtest_hidden\\+0x20\$"
 size 80 24
 check "80x24: every site: the end of the name" wait_re "^ +$snap_pid selfsnap +64\\.0 KiB +0 B +\\.\\.\\.t\\.so!symtest_hidden\\+0x20\$"
 keys Enter
 check "80x24: its details" wait_re "^Site [0-9]+ of $snap_pid - Esc: back\$"
 check "80x24: details: its name" wait_for "name        libsymtest.so!symtest_"
+check "80x24: details: its process" wait_for "process     $snap_pid selfsnap, user $user"
+check "80x24: details: its command line" wait_for "$(cut_to 80 "  command     $cmdline")"
 size 120 40
 keys q
 check "quits" wait_for "EXIT=0"
