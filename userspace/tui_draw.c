@@ -270,6 +270,30 @@ static void command(char *buf, size_t size, const struct proc_row *p)
 		fmt_name(buf, size, p->r->comm, true);
 }
 
+/*
+ * A site's name in @w columns, when it does not fit as it is: without its
+ * object ("ucx::Pool::grow(unsigned long)+0x16"), then without a C++
+ * parameter list ("ucx::Pool::grow()+0x16"); the caller cuts what is
+ * still too long from the front.
+ */
+static void compact_name(char *buf, int w)
+{
+	char *bang, *open, *close;
+	size_t len = strlen(buf);
+
+	if (len <= (size_t)w)
+		return;
+	bang = strchr(buf, '!');
+	if (bang) {
+		memmove(buf, bang + 1, strlen(bang + 1) + 1);
+		len = strlen(buf);
+	}
+	open = strchr(buf, '(');
+	close = strrchr(buf, ')');
+	if (len > (size_t)w && open && close && close > open + 1)
+		memmove(open + 1, close, strlen(close) + 1);
+}
+
 /* One cell of a process row (@s NULL) or of a site row of @p. */
 static void cell(char *buf, enum field f, int w, const struct proc_row *p,
 		 const struct site_row *s)
@@ -351,11 +375,12 @@ static void cell(char *buf, enum field f, int w, const struct proc_row *p,
 			snprintf(buf, size, "%s", s->info->name);
 		else if (s->r->nr_frames)
 			snprintf(buf, size, "0x%" PRIx64, s->r->frames[0]);
+		compact_name(buf, w);
 		break;
 	}
 	/*
 	 * The end of a cgroup path or a site's name says most: when it does
-	 * not fit, "...e/docker-1234.scope", "...t.so!symtest_hidden+0x20".
+	 * not fit, "...e/docker-1234.scope", "...est_hidden_function+0x20".
 	 */
 	len = strlen(buf);
 	if ((f == F_CGROUP || f == F_NAME) && w > 3 && len > (size_t)w) {

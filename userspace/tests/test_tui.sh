@@ -481,7 +481,7 @@ check "every site: named" wait_re "^ +$snap_pid selfsnap +1 private +64\\.0 KiB 
 size 200 50
 check "200x50: every site: user, resident, command, name" wait_re "^ +$snap_pid selfsnap +$(re "$(cut_to 8 "$user")") +1 private +64\\.0 KiB +1 +0 B +0 B +1 +0 +64\\.0 KiB +0 +$(re "$(cut_to 24 "$cmdline")") +libsymtest\\.so!symtest_hidden\\+0x20\$"
 size 80 24
-check "80x24: every site: the end of the name" wait_re "^ +$snap_pid selfsnap +64\\.0 KiB +0 B +\\.\\.\\.t\\.so!symtest_hidden\\+0x20\$"
+check "80x24: every site: the name without its object" wait_re "^ +$snap_pid selfsnap +64\\.0 KiB +0 B +symtest_hidden\\+0x20\$"
 keys Enter
 check "80x24: its details" wait_re "^Site [0-9]+ of $snap_pid - Esc: back\$"
 check "80x24: details: its name" wait_for "name        libsymtest.so!symtest_"
