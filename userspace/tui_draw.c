@@ -75,7 +75,7 @@ const struct col all_site_cols[16] = {
 	{ "RESIDENT", 10, false, SORT_RSS, F_RESIDENT, 60, 0, 0 },
 	{ "HIGHS", 5, false, -1, F_HIGHS, 110, 0, 0 },
 	{ "LEAK", 4, true, SORT_LEAK, F_LEAK, 40, 0, 0 },
-	{ "CMD", 24, true, -1, F_CMD, 140, 0, 0 },
+	{ "CMD", 30, true, -1, F_CMD, 140, 0, 0 },
 	{ "NAME", 24, true, SORT_COMM, F_NAME, 50, COL_REST, 40 },
 };
 

@@ -479,7 +479,7 @@ check "threads: names" wait_for "selfsnap_worker"
 keys Escape S
 check "every site: named" wait_re "^ +$snap_pid selfsnap +1 private +64\\.0 KiB +0 B +64\\.0 KiB +libsymtest\\.so!symtest_hidden\\+0x20\$"
 size 200 50
-check "200x50: every site: user, resident, command, name" wait_re "^ +$snap_pid selfsnap +$(re "$(cut_to 8 "$user")") +1 private +64\\.0 KiB +1 +0 B +0 B +1 +0 +64\\.0 KiB +0 +$(re "$(cut_to 24 "$cmdline")") +libsymtest\\.so!symtest_hidden\\+0x20\$"
+check "200x50: every site: user, resident, command, name" wait_re "^ +$snap_pid selfsnap +$(re "$(cut_to 8 "$user")") +1 private +64\\.0 KiB +1 +0 B +0 B +1 +0 +64\\.0 KiB +0 +$(re "$(cut_to 30 "$cmdline")") +libsymtest\\.so!symtest_hidden\\+0x20\$"
 size 80 24
 check "80x24: every site: the name without its object" wait_re "^ +$snap_pid selfsnap +64\\.0 KiB +0 B +symtest_hidden\\+0x20\$"
 keys Enter
