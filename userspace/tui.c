@@ -462,6 +462,10 @@ static bool key(struct tui *t, int ch)
 		key_filter(t, "Show the processes of user (name or uid, empty for "
 			   "all): ", t->user, sizeof(t->user));
 		break;
+	case 'C':
+		key_filter(t, "Show cgroup paths containing (a container id too; "
+			   "empty for all): ", t->cgroup, sizeof(t->cgroup));
+		break;
 	case 'S': case '\t':
 		toggle_all_sites(t);
 		break;
@@ -542,6 +546,7 @@ int tui_run(struct model *m, const struct tui_opts *o)
 	snprintf(t.comm, sizeof(t.comm), "%s", o->comm ? o->comm : "");
 	snprintf(t.cmdline, sizeof(t.cmdline), "%s", o->cmdline ? o->cmdline : "");
 	snprintf(t.user, sizeof(t.user), "%s", o->user ? o->user : "");
+	snprintf(t.cgroup, sizeof(t.cgroup), "%s", o->cgroup ? o->cgroup : "");
 	install_signals();
 	t.color = start_curses();
 	t.next_sample = now();

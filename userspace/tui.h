@@ -19,6 +19,7 @@ struct tui_opts {
 	const char *comm;	/* initial name filter, or NULL */
 	const char *cmdline;	/* initial command-line filter, or NULL */
 	const char *user;	/* initial user filter, or NULL */
+	const char *cgroup;	/* initial cgroup filter, or NULL */
 };
 
 /*

@@ -730,7 +730,7 @@ static const char *const help_text[] = {
 	"  s or >        next sort column <             previous sort column",
 	"  L             sort by leak     R             reverse the sort order",
 	"  a             ACCUM before GROWTH/s (as iotop -a; wide screens show both)",
-	"  /  c          only names, command lines containing this (empty: all)",
+	"  /  c  C       only names, command lines, cgroups containing (empty: all)",
 	"  p  u          only these pids (1,2,3), this user (name, uid; empty: all)",
 	"  d             delay (seconds)  space         pause/resume sampling",
 	"  r             reset the module's counters (asks; writes 'reset')",
@@ -789,7 +789,10 @@ static void draw_top(struct tui *t)
 		n += (size_t)snprintf(filt + n, sizeof(filt) - n, " cmd '%.64s'",
 				      t->cmdline);
 	if (t->user[0] && n < sizeof(filt))
-		snprintf(filt + n, sizeof(filt) - n, " user '%.32s'", t->user);
+		n += (size_t)snprintf(filt + n, sizeof(filt) - n, " user '%.32s'",
+				      t->user);
+	if (t->cgroup[0] && n < sizeof(filt))
+		snprintf(filt + n, sizeof(filt) - n, " cgroup '%.64s'", t->cgroup);
 	snprintf(line, sizeof(line),
 		 "Untracked: %s  Drops: %" PRIu64 "  Probe misses: %" PRIu64
 		 "  Sort: %s%s  Filter:%s", fmt_bytes(b[2], m->untracked_bytes),
@@ -814,7 +817,8 @@ static const struct {
 	{ "t:threads", 12 }, { "s/</>:sort", 6 }, { "L:leak", 5 },
 	{ "R:reverse", 13 }, { "a:accum", 7 }, { "d:delay", 14 },
 	{ "p:pid", 11 }, { "/:name", 8 }, { "c:cmd", 9 }, { "u:user", 10 },
-	{ "space:pause", 15 }, { "r:reset", 16 }, { "h:help", 0 },
+	{ "C:cgroup", 17 }, { "space:pause", 15 }, { "r:reset", 16 },
+	{ "h:help", 0 },
 	{ "q:quit", 1 },
 };
 
@@ -826,7 +830,7 @@ static void draw_footer(void)
 	int prio, used = 0;
 	size_t i, n = 0;
 
-	for (prio = 0; prio <= 16; prio++)
+	for (prio = 0; prio <= 17; prio++)
 		for (i = 0; i < NK; i++) {
 			int need = (int)strlen(footer_keys[i].text) + (used ? 1 : 0);
 
@@ -849,7 +853,8 @@ void tui_select_rows(struct tui *t)
 	struct row_filter f = { .pids = t->pids, .nr_pids = t->nr_pids,
 				.comm = t->comm,
 				.cmdline = t->cmdline[0] ? t->cmdline : NULL,
-				.user = t->user[0] ? t->user : NULL };
+				.user = t->user[0] ? t->user : NULL,
+				.cgroup = t->cgroup[0] ? t->cgroup : NULL };
 	enum view v = cur_view(t);
 
 	free(t->procs);

@@ -95,6 +95,7 @@ struct tui {
 	char comm[COMM_MAX];
 	char cmdline[FILTER_MAX];	/* the command-line filter, "" for none */
 	char user[FILTER_MAX];		/* the user filter, "" for none */
+	char cgroup[FILTER_MAX];	/* the cgroup filter, "" for none */
 	char err[LINE_MAX_];		/* the last sample failed: why */
 	char msg[LINE_MAX_];		/* a note for the message line */
 	double next_sample;

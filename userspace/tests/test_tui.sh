@@ -325,6 +325,13 @@ check "80x24: u: user filter" wait_for "Filter: user 'root'"
 check "80x24: u: a fixture's users are not known" wait_for "Processes (0 shown)"
 keys u BSpace BSpace BSpace BSpace Enter
 check "80x24: u: cleared" wait_for "Filter: none"
+keys C
+check "80x24: C asks" wait_for "Show cgroup paths containing (a container id too; empty for all):"
+keys / Enter
+check "80x24: C: cgroup filter" wait_for "Filter: cgroup '/'"
+check "80x24: C: a fixture's cgroups are not known" wait_for "Processes (0 shown)"
+keys C C-u Enter
+check "80x24: C: cleared" wait_for "Filter: none"
 keys h
 check "80x24: help: S" wait_for "S or Tab      processes <-> every call site of every process"
 check "80x24: help fits" wait_re '^Press any key to return\.$'
@@ -340,7 +347,7 @@ start --root "$tmp/root" --proc "$tmp/noproc" -d 0.3
 check "200x50: every column" wait_re '^ +PID USER +COMM +STATE +LIVE REGIONS +GROWTH/s +ACCUM +MAPS/s UNMAPS/s +PEAK +RSSANON LEAK CGROUP +CMD$'
 check "200x50: CMD at column 149" [ "$(column_of PID CMD)" = 149 ]
 check "200x50: a row" wait_re '^ +4101 - +ucx_leak +live +6\.5 MiB +44 +0 B +0 B +0\.0 +0\.0 +6\.5 MiB +- +- +ucx_leak$'
-check "200x50: every key in the footer" wait_re '^Enter:open Esc:back S:all sites t:threads s/</>:sort L:leak R:reverse a:accum d:delay p:pid /:name c:cmd u:user space:pause r:reset h:help q:quit$'
+check "200x50: every key in the footer" wait_re '^Enter:open Esc:back S:all sites t:threads s/</>:sort L:leak R:reverse a:accum d:delay p:pid /:name c:cmd u:user C:cgroup space:pause r:reset h:help q:quit$'
 keys ">" ">" ">"
 check "200x50: > > >: accum (after regions, growth)" wait_for "Sort: accum"
 keys L
@@ -436,6 +443,15 @@ check "u: its uid" wait_for "Processes (1 shown)"
 keys u C-u "$(id -un)" Enter
 check "u: its user" wait_for "Processes (1 shown)"
 keys u C-u Enter
+keys C "$(cut_to 3 "$cg")" Enter
+if [ "$cg" = - ]; then	# no cgroup v2 path: no cgroup passes
+	check "C: no cgroup" wait_for "Processes (0 shown)"
+else
+	check "C: its cgroup" wait_for "Processes (1 shown)"
+fi
+keys C x y z z y Enter
+check "C: not its cgroup" wait_for "Processes (0 shown)"
+keys C C-u Enter
 check "filters cleared" wait_for "Filter: none"
 keys Enter
 check "sites: identity of a live process" wait_for "$(cut_to 120 "user $user  cgroup $cg  command $cmdline")"
