@@ -529,7 +529,7 @@ static bool start_curses(void)
 int tui_run(struct model *m, const struct tui_opts *o)
 {
 	static struct tui t;
-	bool run = true;
+	bool run = true, redraw = true;
 
 	memset(&t, 0, sizeof(t));
 	t.m = m;
@@ -551,6 +551,7 @@ int tui_run(struct model *m, const struct tui_opts *o)
 	t.color = start_curses();
 	t.next_sample = now();
 	while (run && !stop_signal) {
+		bool dirty = false;
 		double wait;
 		int ch;
 
@@ -559,13 +560,22 @@ int tui_run(struct model *m, const struct tui_opts *o)
 			t.next_sample += t.delay;
 			if (t.next_sample < now())
 				t.next_sample = now() + t.delay;
+			dirty = true;
 		}
-		tui_draw(&t);
+		/*
+		 * draw after a sample, a key or a resize only: selecting and
+		 * sorting 100,000 sites every 100 ms would cost a CPU
+		 */
+		if (dirty || redraw)
+			tui_draw(&t);
+		redraw = false;
 		wait = t.paused ? POLL_MS : (t.next_sample - now()) * 1000;
 		timeout(wait < 1 ? 1 : wait > POLL_MS ? POLL_MS : (int)wait);
 		ch = getch();
-		if (ch != ERR)
+		if (ch != ERR) {
 			run = key(&t, ch);
+			redraw = true;
+		}
 	}
 	restore_terminal();
 	free(t.procs);
