@@ -538,7 +538,8 @@ int tui_run(struct model *m, const struct tui_opts *o)
 	t.depth = 1;
 	t.sort[S_PROCS] = o->sort;
 	t.sort[S_SITES] = o->sort == SORT_PID ? SORT_LIVE : o->sort;
-	t.sort[S_ALL] = SORT_GROWTH;
+	t.sort[S_ALL] = o->sort == SORT_LEAK || o->sort == SORT_ACCUM ?
+			o->sort : SORT_GROWTH;
 	t.reverse[S_PROCS] = t.reverse[S_SITES] = o->reverse;
 	t.delay = o->delay >= 0.1 ? o->delay : 0.1;
 	t.nr_pids = o->nr_pids < MAX_PIDS ? o->nr_pids : MAX_PIDS;

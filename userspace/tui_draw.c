@@ -647,10 +647,13 @@ static void draw_detail(struct tui *t)
 		 fmt_growth(b[0], s->have_rates, s->growth),
 		 fmt_growth(b[1], true, (double)s->accum));
 	leak_line = n;
+	if (t->m->leak_window > 0)
+		snprintf(b[0], FMT_MAX, "%g s", t->m->leak_window);
+	else
+		snprintf(b[0], FMT_MAX, "the window");
 	snprintf(lines[n++], LINE_MAX_,
-		 "  leak        %s: %u new highs in the leak window, "
-		 "grew in %u samples in a row", s->leak ? "LEAK SUSPECT" : "no",
-		 s->highs, s->streak);
+		 "  leak        %s: %u new highs within %s; grew %u samples in a row",
+		 s->leak ? "LEAK SUSPECT" : "no", s->highs, b[0], s->streak);
 	snprintf(lines[n++], LINE_MAX_, "  maps        %" PRIu64 " (%s/s), %s mapped",
 		 c->maps, fmt_rate(b[0], s->have_rates, s->maps_rate),
 		 fmt_bytes(b[1], c->bytes_mapped));

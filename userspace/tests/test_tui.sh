@@ -399,10 +399,15 @@ for wh in 80x24 200x50; do
 done
 # NO_COLOR set: no colours, LEAK still there (and bold)
 env=NO_COLOR=1
-start --root "$tmp/grow" --proc "$tmp/noproc" -d 0.5
+start --root "$tmp/grow" --proc "$tmp/noproc" -d 0.5 -s leak
 check "NO_COLOR: LEAK" wait_re '^ +4102 .*worker .* LEAK( .*)?$'
 check "NO_COLOR: no colour" [ "$(colours)" = 0 ]
 check "NO_COLOR: the leak row bold" sh -c "tmux -L $sock capture-pane -e -p -t t | grep ' 4102 ' | grep -qE '$esc\\[([0-9]+;)*1(;[0-9]+)*m'"
+check "-s leak: the leak first" rows_are "4102 4099 4101 4103 "
+keys S
+check "-s leak: every site by leak too" wait_for "Sort: leak"
+check "-s leak: the leaking site first" rows_are "4102 4099 4101 4101 4101 4102 4103 "
+check "NO_COLOR: no colour in every site" [ "$(colours)" = 0 ]
 keys q
 check "NO_COLOR: quits" wait_for "EXIT=0"
 env=NO_COLOR=
