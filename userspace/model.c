@@ -6,6 +6,9 @@
 #include "model.h"
 
 #include <errno.h>
+#include <malloc.h>
+#include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -17,14 +20,35 @@ struct hist_proc {
 	int pid;
 	uint64_t first_ns;
 	uint64_t live, maps, unmaps;
+	uint64_t first_live;		/* live bytes when first seen (accum) */
+};
+
+/* a level of a site's live bytes from time t on (see leak_eval) */
+struct leak_point {
+	double t;
+	int64_t v;
 };
 
 struct hist_site {
 	uint64_t id;
 	int pid;
-	uint64_t live, maps, unmaps;
+	uint64_t live, maps, unmaps, bytes_unmapped, peak;
+	uint64_t first_live;		/* live bytes when first seen (accum) */
 	unsigned int streak;
 	struct site_info *info;		/* owned */
+	/*
+	 * The leak window: the points where the level changed, oldest first;
+	 * points[0] is the base.  NULL with nr_points 0 while the site has
+	 * not changed since it was first seen (the level is then live):
+	 * sites that do not change cost nothing.  prior is the peak when it
+	 * was first seen, if above live (0 otherwise), kept while points[0]
+	 * is the first sample.
+	 */
+	struct leak_point *points;	/* owned */
+	unsigned int nr_points, cap_points;
+	bool first_base;		/* points[0] is the first sample */
+	int64_t prior;
+	double seen;			/* when it was first seen */
 };
 
 struct model_hist {
@@ -225,8 +249,10 @@ static void hist_free(struct model_hist *h)
 
 	if (!h)
 		return;
-	for (i = 0; i < h->nr_sites; i++)
+	for (i = 0; i < h->nr_sites; i++) {
 		site_info_free(h->sites[i].info);
+		free(h->sites[i].points);
+	}
 	free(h->procs);
 	free(h->sites);
 	free(h);
@@ -235,10 +261,20 @@ static void hist_free(struct model_hist *h)
 int model_init(struct model *m, const char *root, const char *procdir,
 	       unsigned int leak_samples)
 {
+	/*
+	 * Every sample allocates arrays of the same sizes (tens of MiB at
+	 * the module's caps) and frees the previous ones: keep them in the
+	 * heap for reuse instead of mapping fresh pages every time (faulting
+	 * them in was most of a sample's time)
+	 */
+	mallopt(M_MMAP_MAX, 0);
+	mallopt(M_TRIM_THRESHOLD, 1 << 30);
 	memset(m, 0, sizeof(*m));
 	m->root = root;
 	m->procdir = procdir;
 	m->leak_samples = leak_samples;
+	m->leak_window = LEAK_WINDOW_DEFAULT;
+	m->leak_highs = LEAK_HIGHS_DEFAULT;
 	m->sym = sym_new(procdir, NULL);
 	return m->sym ? 0 : -ENOMEM;
 }
@@ -248,6 +284,8 @@ void model_free(struct model *m)
 	hist_free(m->hist);
 	ident_tab_free(m->idents);
 	m->idents = NULL;
+	free(m->pm);
+	m->pm = NULL;
 	sym_free(m->sym);
 	snapshot_free(&m->snap);
 	free(m->procs);
@@ -326,6 +364,40 @@ static bool rates(uint64_t live, uint64_t maps, uint64_t unmaps, uint64_t plive,
 	return true;
 }
 
+/* a row's lifetime is shorter than this: no lifetime rates */
+#define LIFETIME_MIN_S	1.0
+
+/*
+ * Now on the clock of the files' first_ns (CLOCK_MONOTONIC of the kernel
+ * that wrote them), or NAN when unknown: the module's debugfs files are
+ * on this machine's clock; files elsewhere (--root) only if the settings
+ * say so, or a test drives the clock.
+ */
+static double files_now(const struct model *m)
+{
+	if (m->clock || m->files_monotonic || m->snap.same_clock)
+		return m->snap.mono;
+	return NAN;
+}
+
+/*
+ * Rates over a row's whole life (first_ns to now, or to last_ns for an
+ * exited process): live bytes, maps and unmaps per second.
+ */
+static bool lifetime(const struct counts *c, bool exited, double now,
+		     double *growth, double *maps_rate, double *unmaps_rate)
+{
+	double end = exited ? (double)c->last_ns / 1e9 : now;
+	double age = end - (double)c->first_ns / 1e9;
+
+	if (isnan(now) || !(age >= LIFETIME_MIN_S))
+		return false;
+	*growth = (double)c->live_bytes / age;
+	*maps_rate = (double)c->maps / age;
+	*unmaps_rate = (double)c->unmaps / age;
+	return true;
+}
+
 /*
  * The row owning a run of records of @pid: the next process with that pid
  * from @cursor on (records come in the order of procs), else any one not
@@ -350,8 +422,9 @@ static struct proc_row *run_owner(struct model *m, int pid, size_t *cursor,
 	return NULL;
 }
 
-static void build_procs(struct model *m, double dt)
+static void build_procs(struct model *m, double dt, struct model_hist *nh)
 {
+	double now = files_now(m);
 	size_t i;
 
 	m->live_bytes = 0;
@@ -360,7 +433,7 @@ static void build_procs(struct model *m, double dt)
 		struct proc_row *p = &m->procs[i];
 		const struct hist_proc *h;
 		const struct ident *id;
-		uint64_t rss;
+		uint64_t rss, first_live;
 
 		memset(p, 0, sizeof(*p));
 		p->r = &m->snap.procs[i];
@@ -373,6 +446,15 @@ static void build_procs(struct model *m, double dt)
 					      p->r->c.unmaps, h->live, h->maps,
 					      h->unmaps, dt, &p->growth,
 					      &p->maps_rate, &p->unmaps_rate);
+		if (!p->have_rates)
+			p->have_rates = p->lifetime_rates =
+				lifetime(&p->r->c, p->r->exited, now, &p->growth,
+					 &p->maps_rate, &p->unmaps_rate);
+		first_live = h ? h->first_live : p->r->c.live_bytes;
+		p->accum = (int64_t)(p->r->c.live_bytes - first_live);
+		nh->procs[i] = (struct hist_proc){ p->r->pid, p->r->c.first_ns,
+			p->r->c.live_bytes, p->r->c.maps, p->r->c.unmaps,
+			first_live };
 		if (!p->r->exited &&
 		    !procfs_rss_anon(m->procdir, p->r->pid, &rss))
 			p->rss_anon = (int64_t)rss;
@@ -387,23 +469,142 @@ static void build_procs(struct model *m, double dt)
 	}
 	m->nr_procs = m->snap.nr_procs;
 	ident_sweep(m);
+	nh->nr_procs = m->nr_procs;
 }
 
-static void build_sites(struct model *m, double dt)
+/* ---- the leak rule (model.h) ---- */
+
+/* points kept per site; past it the oldest go (a shorter window) */
+#define LEAK_MAX_POINTS	128
+
+/* Append level @v from time @t on, unless it is the level already. */
+static void leak_add(struct hist_site *h, double t, int64_t v)
 {
+	if (h->nr_points && h->points[h->nr_points - 1].v == v)
+		return;
+	if (h->nr_points == LEAK_MAX_POINTS) {
+		memmove(h->points, h->points + 1,
+			(h->nr_points - 1) * sizeof(*h->points));
+		h->nr_points--;
+		h->first_base = false;
+	}
+	if (h->nr_points == h->cap_points) {
+		unsigned int cap = h->cap_points ? 2 * h->cap_points : 8;
+		struct leak_point *np = realloc(h->points, cap * sizeof(*np));
+
+		if (!np) {	/* out of memory: forget the window */
+			free(h->points);
+			h->points = NULL;
+			h->nr_points = h->cap_points = 0;
+			h->first_base = false;
+			return;
+		}
+		h->points = np;
+		h->cap_points = cap;
+	}
+	h->points[h->nr_points++] = (struct leak_point){ t, v };
+}
+
+/*
+ * Add to @h's window the levels of the sample of @r at @t after the
+ * previous one (@old, at @tprev): the lowest it can have been in between (the previous live
+ * bytes less every byte unmapped since, as if the unmaps came first), the
+ * highest (the peak, when it rose past both samples), then live bytes.
+ */
+static void leak_sample(struct hist_site *h, const struct hist_site *old,
+			const struct site_rec *r, double tprev, double t)
+{
+	int64_t prev = (int64_t)old->live, live = (int64_t)r->c.live_bytes;
+	uint64_t unmapped = r->c.bytes_unmapped - old->bytes_unmapped;
+	int64_t lo = prev < live ? prev : live, hi = prev > live ? prev : live;
+
+	if (prev == live && !unmapped && r->c.peak_bytes == old->peak)
+		return;		/* no change: nothing to store */
+	if (!h->nr_points)
+		leak_add(h, tprev, prev);	/* the base */
+	if (unmapped) {
+		int64_t floor = (uint64_t)prev > unmapped ?
+				prev - (int64_t)unmapped : 0;
+
+		if (floor < lo)
+			leak_add(h, t, floor);
+	}
+	if (r->c.peak_bytes > old->peak && (int64_t)r->c.peak_bytes > hi)
+		leak_add(h, t, (int64_t)r->c.peak_bytes);
+	leak_add(h, t, live);
+}
+
+/*
+ * The rule over the window [@now - @window, @now]: the base is the last
+ * level at or before the window's start (or the first one seen); a new
+ * high is a level above every earlier one since the base (and above the
+ * peak the site had when first seen, while the base is that first
+ * sample).  Before the first new high, a level below the base breaks the
+ * rule; after one, a level at or below the high before it does.  Drops
+ * the points before the base.
+ */
+static void leak_eval(struct hist_site *h, double now, double window,
+		      unsigned int *highs, bool *broken)
+{
+	unsigned int b = 0, i;
+	int64_t base, high, prev = 0;
+
+	*highs = 0;
+	*broken = false;
+	while (b + 1 < h->nr_points && h->points[b + 1].t <= now - window)
+		b++;
+	if (b) {
+		memmove(h->points, h->points + b,
+			(h->nr_points - b) * sizeof(*h->points));
+		h->nr_points -= b;
+		h->first_base = false;
+	}
+	if (h->nr_points == 1 && h->points[0].t <= now - window) {
+		/* only the base: the site costs nothing again */
+		free(h->points);
+		h->points = NULL;
+		h->nr_points = h->cap_points = 0;
+		h->first_base = false;
+	}
+	if (!h->first_base)
+		h->prior = 0;
+	if (h->nr_points < 2)
+		return;
+	base = h->points[0].v;
+	high = base > h->prior ? base : h->prior;
+	for (i = 1; i < h->nr_points; i++) {
+		int64_t v = h->points[i].v;
+
+		if (v > high) {
+			(*highs)++;
+			prev = high;
+			high = v;
+		} else if (*highs == 0 ? v < base : v <= prev) {
+			*broken = true;
+		}
+	}
+}
+
+static void build_sites(struct model *m, double dt, struct model_hist *nh)
+{
+	double now = files_now(m), t = m->snap.mono;
+	double tprev = m->hist ? m->hist->mono : t;
 	size_t i, cursor = 0;
 	struct proc_row *owner = NULL;
 
 	m->nr_sites = 0;
+	m->leak_points = 0;
 	for (i = 0; i < m->snap.nr_sites; i++) {
 		const struct site_rec *r = &m->snap.sites[i];
 		struct site_row *s;
-		struct hist_site *h;
+		struct hist_site *h, *n;
+		bool go_on, broken;
 
 		if (i == 0 || r->pid != m->snap.sites[i - 1].pid)
 			owner = run_owner(m, r->pid, &cursor, false);
 		if (!owner)
 			continue;	/* not in procs when it was read */
+		n = &nh->sites[m->nr_sites];
 		s = &m->sites[m->nr_sites++];
 		memset(s, 0, sizeof(*s));
 		s->r = r;
@@ -413,20 +614,57 @@ static void build_sites(struct model *m, double dt)
 			owner->sites = s;
 		owner->nr_sites++;
 		h = hist_site_find(m->hist, r);
-		if (h && m->hist->valid)
+		/* the same site as before, its counters only went up */
+		go_on = h && m->hist->valid && r->c.maps >= h->maps &&
+			r->c.unmaps >= h->unmaps &&
+			r->c.bytes_unmapped >= h->bytes_unmapped &&
+			r->c.peak_bytes >= h->peak;
+		if (go_on)
 			s->have_rates = rates(r->c.live_bytes, r->c.maps,
 					      r->c.unmaps, h->live, h->maps,
 					      h->unmaps, dt, &s->growth,
 					      &s->maps_rate, &s->unmaps_rate);
-		if (s->have_rates && r->c.live_bytes > h->live)
+		if (!s->have_rates)
+			s->have_rates = s->lifetime_rates =
+				lifetime(&r->c, owner->r->exited, now, &s->growth,
+					 &s->maps_rate, &s->unmaps_rate);
+		if (go_on && !s->lifetime_rates && r->c.live_bytes > h->live)
 			s->streak = h->streak + 1;
+		*n = (struct hist_site){ .id = r->id, .pid = r->pid,
+			.live = r->c.live_bytes, .maps = r->c.maps,
+			.unmaps = r->c.unmaps,
+			.bytes_unmapped = r->c.bytes_unmapped,
+			.peak = r->c.peak_bytes, .first_live = r->c.live_bytes,
+			.streak = s->streak, .first_base = true, .seen = t,
+			.prior = r->c.peak_bytes > r->c.live_bytes ?
+				 (int64_t)r->c.peak_bytes : 0 };
 		if (h && h->info && info_matches(h->info, r)) {
 			s->info = h->info;	/* moves to the new history */
 			h->info = NULL;
 		}
-		s->leak = m->leak_samples && s->streak >= m->leak_samples;
+		n->info = s->info;
+		if (go_on) {
+			/* the window moves to the new history too */
+			n->first_live = h->first_live;
+			n->points = h->points;
+			n->nr_points = h->nr_points;
+			n->cap_points = h->cap_points;
+			n->first_base = h->first_base;
+			n->prior = h->prior;
+			n->seen = h->seen;
+			h->points = NULL;
+			h->nr_points = h->cap_points = 0;
+			if (n->seen <= t - m->leak_window)
+				n->first_base = false;	/* first seen before it */
+			leak_sample(n, h, r, tprev, t);
+			leak_eval(n, t, m->leak_window, &s->highs, &broken);
+			s->leak = !broken && s->highs >= m->leak_highs;
+		}
+		s->accum = (int64_t)(r->c.live_bytes - n->first_live);
+		m->leak_points += n->nr_points;
 		owner->leak |= s->leak;
 	}
+	nh->nr_sites = m->nr_sites;
 }
 
 static void build_threads(struct model *m)
@@ -447,42 +685,32 @@ static void build_threads(struct model *m)
 	}
 }
 
-/* The history of this sample; frees the previous one. */
-static int build_hist(struct model *m)
+/* A history for a sample of @nr_procs processes and @nr_sites sites. */
+static struct model_hist *hist_new(const struct model *m, size_t nr_procs,
+				   size_t nr_sites)
 {
 	struct model_hist *h = calloc(1, sizeof(*h));
-	size_t i;
 
 	if (!h)
-		return -ENOMEM;
+		return NULL;
 	h->valid = true;
 	h->mono = m->snap.mono;
-	h->procs = calloc(m->nr_procs + 1, sizeof(*h->procs));
-	h->sites = calloc(m->nr_sites + 1, sizeof(*h->sites));
+	h->procs = calloc(nr_procs + 1, sizeof(*h->procs));
+	h->sites = calloc(nr_sites + 1, sizeof(*h->sites));
 	if (!h->procs || !h->sites) {
 		hist_free(h);
-		return -ENOMEM;
+		return NULL;
 	}
-	for (i = 0; i < m->nr_procs; i++) {
-		const struct proc_rec *r = m->procs[i].r;
+	return h;
+}
 
-		h->procs[i] = (struct hist_proc){ r->pid, r->c.first_ns,
-			r->c.live_bytes, r->c.maps, r->c.unmaps };
-	}
-	h->nr_procs = m->nr_procs;
-	for (i = 0; i < m->nr_sites; i++) {
-		const struct site_row *s = &m->sites[i];
-
-		h->sites[i] = (struct hist_site){ s->r->id, s->r->pid,
-			s->r->c.live_bytes, s->r->c.maps, s->r->c.unmaps,
-			s->streak, s->info };
-	}
-	h->nr_sites = m->nr_sites;
-	qsort(h->procs, h->nr_procs, sizeof(*h->procs), cmp_hist_proc);
-	qsort(h->sites, h->nr_sites, sizeof(*h->sites), cmp_hist_site);
+/* @nh (filled by build_procs and build_sites) replaces the history. */
+static void hist_replace(struct model *m, struct model_hist *nh)
+{
+	qsort(nh->procs, nh->nr_procs, sizeof(*nh->procs), cmp_hist_proc);
+	qsort(nh->sites, nh->nr_sites, sizeof(*nh->sites), cmp_hist_site);
 	hist_free(m->hist);
-	m->hist = h;
-	return 0;
+	m->hist = nh;
 }
 
 static void status_totals(struct model *m)
@@ -507,6 +735,7 @@ int model_sample(struct model *m, char *err, size_t errsize)
 	struct snapshot *next = calloc(1, sizeof(*next));
 	struct proc_row *procs;
 	struct site_row *sites;
+	struct model_hist *nh;
 	double dt;
 
 	if (!next) {
@@ -525,7 +754,8 @@ int model_sample(struct model *m, char *err, size_t errsize)
 		next->mono = m->clock();
 	procs = calloc(next->nr_procs + 1, sizeof(*procs));
 	sites = calloc(next->nr_sites + 1, sizeof(*sites));
-	if (!procs || !sites) {
+	nh = procs && sites ? hist_new(m, next->nr_procs, next->nr_sites) : NULL;
+	if (!nh) {
 		free(procs);
 		free(sites);
 		snapshot_free(next);
@@ -544,15 +774,13 @@ int model_sample(struct model *m, char *err, size_t errsize)
 	dt = m->hist ? m->snap.mono - m->hist->mono : 0;
 	m->interval = dt;
 	sym_forget_maps(m->sym);
-	build_procs(m, dt);
-	build_sites(m, dt);
+	nh->mono = m->snap.mono;
+	build_procs(m, dt, nh);
+	build_sites(m, dt, nh);
 	build_threads(m);
 	status_totals(m);
 	m->samples++;
-	if (build_hist(m)) {
-		snprintf(err, errsize, "out of memory");
-		return -1;
-	}
+	hist_replace(m, nh);
 	return model_detail(m, err, errsize);
 }
 
@@ -629,10 +857,104 @@ static int cmp_site_row_id(const void *a, const void *b)
 	return x->r->id < y->r->id ? -1 : x->r->id > y->r->id;
 }
 
-/* resident bytes of every site of @p from its regions in the snapshot */
-static void resident(struct model *m, struct proc_row *p)
+/* ---- resident bytes ---- */
+
+#define PM_PRESENT	(1ull << 63)
+#define PM_ENTRIES	4096		/* pagemap entries a read, at most */
+#define PM_GAP		64		/* pages of a hole read through */
+
+/* pagemap entries read ahead: [vpn, vpn + n) */
+struct pm_cache {
+	uint64_t vpn;
+	size_t n;
+	uint64_t buf[PM_ENTRIES];
+};
+
+/*
+ * Resident bytes of [@start, @end) from pagemap @fd, reading at once up to
+ * @ahead (the end of the regions that follow closely), so that a process's
+ * neighbouring regions cost one read.
+ */
+static int pm_resident(struct pm_cache *c, int fd, uint64_t start,
+		       uint64_t end, uint64_t ahead, uint64_t *bytes)
+{
+	uint64_t page = (uint64_t)sysconf(_SC_PAGESIZE);
+	uint64_t vpn = start / page, last = (end + page - 1) / page;
+	uint64_t stop = (ahead + page - 1) / page;
+
+	*bytes = 0;
+	while (vpn < last) {
+		uint64_t upto;
+
+		if (vpn < c->vpn || vpn >= c->vpn + c->n) {
+			uint64_t want = (stop > last ? stop : last) - vpn;
+			ssize_t n;
+
+			if (want > PM_ENTRIES)
+				want = PM_ENTRIES;
+			if (vpn > (uint64_t)INT64_MAX / sizeof(c->buf[0]))
+				return -EINVAL;
+			n = pread(fd, c->buf, want * sizeof(c->buf[0]),
+				  (off_t)(vpn * sizeof(c->buf[0])));
+			if (n < 0)
+				return -errno;
+			c->vpn = vpn;
+			c->n = (size_t)n / sizeof(c->buf[0]);
+			if (c->n == 0)
+				return -EIO;
+		}
+		upto = c->vpn + c->n < last ? c->vpn + c->n : last;
+		for (; vpn < upto; vpn++)
+			if (c->buf[vpn - c->vpn] & PM_PRESENT)
+				*bytes += page;
+	}
+	return 0;
+}
+
+static int cmp_region_pid(const void *a, const void *b)
+{
+	const struct region_rec *x = a, *y = b;
+
+	if (x->pid != y->pid)
+		return x->pid < y->pid ? -1 : 1;
+	return x->start < y->start ? -1 : x->start > y->start;
+}
+
+/* the module lists regions by pid and start; make sure of it, once */
+static void regions_by_pid(struct snapshot *snap)
 {
 	size_t i;
+
+	for (i = 1; i < snap->nr_regions; i++)
+		if (cmp_region_pid(&snap->regions[i - 1], &snap->regions[i]) > 0)
+			break;
+	if (i < snap->nr_regions)
+		qsort(snap->regions, snap->nr_regions, sizeof(*snap->regions),
+		      cmp_region_pid);
+}
+
+/* the first region of @pid (regions ordered by pid) */
+static size_t regions_of(const struct snapshot *snap, int pid)
+{
+	size_t lo = 0, hi = snap->nr_regions;
+
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+
+		if (snap->regions[mid].pid < pid)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo;
+}
+
+/* resident bytes of every site of @p from its regions in the snapshot */
+static void resident(struct model *m, struct proc_row *p, struct pm_cache *c)
+{
+	const struct region_rec *regions = m->snap.regions;
+	size_t i, j, first, end;
+	uint64_t ahead = 0;
 	int fd;
 
 	for (i = 0; i < p->nr_sites; i++)
@@ -645,19 +967,30 @@ static void resident(struct model *m, struct proc_row *p)
 	qsort(p->sites, p->nr_sites, sizeof(*p->sites), cmp_site_row_id);
 	for (i = 0; i < p->nr_sites; i++)
 		p->sites[i].resident = 0;
-	for (i = 0; i < m->snap.nr_regions; i++) {
-		const struct region_rec *r = &m->snap.regions[i];
+	first = regions_of(&m->snap, p->r->pid);
+	for (end = first; end < m->snap.nr_regions && regions[end].pid == p->r->pid;
+	     end++)
+		;
+	c->n = 0;
+	for (i = first, j = first; i < end; i++) {
+		const struct region_rec *r = &regions[i];
 		struct site_rec key_rec = { .id = r->site };
 		struct site_row key = { .r = &key_rec }, *s;
 		uint64_t bytes;
 
-		if (r->pid != p->r->pid)
-			continue;
 		s = bsearch(&key, p->sites, p->nr_sites, sizeof(key),
 			    cmp_site_row_id);
 		if (!s || s->resident < 0)
 			continue;
-		if (procfs_resident(fd, r->start, r->end, &bytes))
+		/* read ahead over the regions that follow closely */
+		if (j < i + 1)
+			j = i + 1;
+		ahead = ahead > r->end ? ahead : r->end;
+		while (j < end && regions[j].start >= regions[j - 1].start &&
+		       regions[j].start - ahead <= PM_GAP * 4096 &&
+		       regions[j].end - r->start <= PM_ENTRIES * 4096ull)
+			ahead = regions[j++].end;
+		if (pm_resident(c, fd, r->start, r->end, ahead, &bytes))
 			s->resident = -1;
 		else
 			s->resident += (int64_t)bytes;
@@ -672,17 +1005,44 @@ static void resident(struct model *m, struct proc_row *p)
 			p->sites[i].resident = (int64_t)p->sites[i].r->c.live_bytes;
 }
 
+/*
+ * The regions are not needed once resident bytes are known: their memory
+ * serves the next sample (a million of them at the module's caps); a
+ * process asked for later reads them again.
+ */
+static void drop_regions(struct model *m)
+{
+	free(m->snap.regions);
+	m->snap.regions = NULL;
+	m->snap.nr_regions = 0;
+	m->snap.what &= ~(unsigned int)SNAP_REGIONS;
+}
+
+/* whether a process wants resident bytes and names it does not have */
+static bool detail_wanted(const struct model *m)
+{
+	size_t i;
+
+	if (m->detail == DETAIL_NONE)
+		return false;
+	for (i = 0; i < m->nr_procs; i++)
+		if (!m->procs[i].detail && wants_detail(m, m->procs[i].r->pid))
+			return true;
+	return false;
+}
+
 int model_detail(struct model *m, char *err, size_t errsize)
 {
 	size_t i, j;
-
 	unsigned int missing = 0;
+	bool wanted;
 
 	if (!m->nr_procs)
 		return 0;
+	wanted = detail_wanted(m);
 	if (m->want_threads && !(m->snap.what & SNAP_THREADS))
 		missing |= SNAP_THREADS;
-	if (m->detail != DETAIL_NONE && !(m->snap.what & SNAP_REGIONS))
+	if (wanted && !(m->snap.what & SNAP_REGIONS))
 		missing |= SNAP_REGIONS;
 	if (missing) {
 		struct snapshot *more = calloc(1, sizeof(*more));
@@ -706,15 +1066,25 @@ int model_detail(struct model *m, char *err, size_t errsize)
 		if (missing & SNAP_THREADS)
 			build_threads(m);
 	}
-	if (m->detail == DETAIL_NONE)
+	if (!wanted) {
+		drop_regions(m);
 		return 0;
+	}
+	regions_by_pid(&m->snap);
+	if (!m->pm) {
+		m->pm = malloc(sizeof(*m->pm));
+		if (!m->pm) {
+			snprintf(err, errsize, "out of memory");
+			return -1;
+		}
+	}
 	for (i = 0; i < m->nr_procs; i++) {
 		struct proc_row *p = &m->procs[i];
 
 		if (!wants_detail(m, p->r->pid) || p->detail)
 			continue;
 		p->detail = true;
-		resident(m, p);
+		resident(m, p, m->pm);
 		for (j = 0; j < p->nr_sites; j++) {
 			if (p->sites[j].info)
 				continue;
@@ -724,6 +1094,7 @@ int model_detail(struct model *m, char *err, size_t errsize)
 			}
 		}
 	}
+	drop_regions(m);
 	return 0;
 }
 
@@ -885,8 +1256,13 @@ static int cmp_site(const void *a, const void *b)
 	case SORT_RSS:
 		c = cmp_num((double)x->resident, (double)y->resident);
 		break;
-	case SORT_LEAK:
-		c = cmp_u64(x->streak, y->streak);
+	case SORT_LEAK:		/* suspects, then new highs, then growth */
+		c = (int)y->leak - (int)x->leak;
+		if (!c)
+			c = cmp_u64(x->highs, y->highs);
+		if (!c)
+			c = cmp_num(rate_or_min(x->have_rates, x->growth),
+				    rate_or_min(y->have_rates, y->growth));
 		break;
 	case SORT_ACCUM:
 		c = cmp_num((double)x->accum, (double)y->accum);

@@ -13,8 +13,53 @@
 
 #include "format.h"
 
-#define PROC_HEADER "%7s %-16s %-6s %10s %8s %11s %8s %8s %10s %10s\n"
-#define SITE_HEADER "  %7s %-8s %10s %8s %11s %8s %8s %10s %10s %4s  %s\n"
+#define PROC_HEADER "%7s %-16s %-6s %10s %8s %11s %8s %8s %10s %10s %11s %5s %4s  %s\n"
+#define SITE_COLS "%7s %-8s %10s %8s %11s %8s %8s %10s %10s %11s %5s %4s  %s\n"
+#define CMD_WIDTH 60	/* the text CMD column, at most */
+
+/* the rates of a row are known: since the last sample, or over its life */
+static bool rates_known(bool have_rates, bool lifetime_rates)
+{
+	return have_rates || lifetime_rates;
+}
+
+/* a process's new highs: the most of any of its sites */
+static unsigned int proc_highs(const struct proc_row *p)
+{
+	unsigned int h = 0;
+	size_t i;
+
+	for (i = 0; i < p->nr_sites; i++)
+		if (p->sites[i].highs > h)
+			h = p->sites[i].highs;
+	return h;
+}
+
+/* the text CMD column: "-" when unknown or empty, else escaped, cut at CMD_WIDTH */
+static char *fmt_cmd(char buf[CMD_WIDTH + 1], const char *cmd)
+{
+	char full[CMD_WIDTH * 4 + 8];
+	size_t n, cut;
+
+	if (!cmd || !*cmd) {
+		snprintf(buf, CMD_WIDTH + 1, "-");
+		return buf;
+	}
+	fmt_name(full, sizeof(full), cmd, true);
+	n = strlen(full);
+	if (n <= CMD_WIDTH) {
+		memcpy(buf, full, n + 1);
+		return buf;
+	}
+	/* "..." at the end; never half of a \ooo escape before it */
+	cut = CMD_WIDTH - 3;
+	for (n = cut > 3 ? cut - 3 : 0; n < cut; n++)
+		if (full[n] == '\\')
+			cut = n;
+	memcpy(buf, full, cut);
+	memcpy(buf + cut, "...", 4);
+	return buf;
+}
 
 static void text_header(FILE *out, struct model *m, const struct output_opts *o)
 {
@@ -29,6 +74,13 @@ static void text_header(FILE *out, struct model *m, const struct output_opts *o)
 	fprintf(out, "anontop %s  %s  sample %lu", o->version, when, m->samples);
 	if (m->samples > 1)
 		fprintf(out, ", %.2f s after the last", m->interval);
+	for (i = 0; i < m->nr_procs; i++)
+		if (m->procs[i].lifetime_rates)
+			break;
+	if (i < m->nr_procs)
+		fputs(", rates since first seen by the module", out);
+	fprintf(out, ", leak rule %u highs in %g s", m->leak_highs,
+		m->leak_window);
 	fprintf(out, "\nanonstat %s on %s: %s, depth %" PRIu64 ", pids %s, comm %s\n",
 		st->version, st->kernel[0] ? st->kernel : "?",
 		st->enabled == 0 ? "disabled" : "enabled", st->depth,
@@ -65,31 +117,46 @@ static void text_header(FILE *out, struct model *m, const struct output_opts *o)
 
 static void text_proc(FILE *out, const struct proc_row *p)
 {
-	char comm[COMM_MAX * 4], b[6][FMT_MAX];
+	char comm[COMM_MAX * 4], b[7][FMT_MAX], cmd[CMD_WIDTH + 1];
+	bool known = rates_known(p->have_rates, p->lifetime_rates);
 
-	fprintf(out, "%7d %-16s %-6s %10s %8" PRIu64 " %11s %8s %8s %10s %10s\n",
+	fprintf(out, "%7d %-16s %-6s %10s %8" PRIu64 " %11s %8s %8s %10s %10s"
+		" %11s %5u %4s  %s\n",
 		p->r->pid, fmt_name(comm, sizeof(comm), p->r->comm, false),
 		p->r->exited ? "exited" : "live",
 		fmt_bytes(b[0], p->r->c.live_bytes), p->r->c.live_regions,
-		fmt_growth(b[1], p->have_rates, p->growth),
-		fmt_rate(b[2], p->have_rates, p->maps_rate),
-		fmt_rate(b[3], p->have_rates, p->unmaps_rate),
+		fmt_growth(b[1], known, p->growth),
+		fmt_rate(b[2], known, p->maps_rate),
+		fmt_rate(b[3], known, p->unmaps_rate),
 		fmt_bytes(b[4], p->r->c.peak_bytes),
-		fmt_bytes_opt(b[5], p->rss_anon));
+		fmt_bytes_opt(b[5], p->rss_anon),
+		fmt_growth(b[6], true, (double)p->accum), proc_highs(p),
+		p->leak ? "yes" : "no", fmt_cmd(cmd, p->cmdline));
 }
 
+/* a site's columns from SITE on (the tables' indent or PID and COMM before) */
 static void text_site(FILE *out, const struct site_row *s)
 {
-	char b[4][FMT_MAX], addr[32];
+	char b[5][FMT_MAX], addr[32];
 
 	snprintf(addr, sizeof(addr), "0x%" PRIx64, s->r->frames[0]);
-	fprintf(out, "  %7" PRIu64 " %-8s %10s %8" PRIu64 " %11s %8" PRIu64 " %8" PRIu64
-		" %10s %10s %4s  %s\n",
+	fprintf(out, "%7" PRIu64 " %-8s %10s %8" PRIu64 " %11s %8" PRIu64 " %8" PRIu64
+		" %10s %10s %11s %5u %4s  %s\n",
 		s->r->id, s->r->kind, fmt_bytes(b[0], s->r->c.live_bytes),
-		s->r->c.live_regions, fmt_growth(b[1], s->have_rates, s->growth),
+		s->r->c.live_regions,
+		fmt_growth(b[1], rates_known(s->have_rates, s->lifetime_rates),
+			   s->growth),
 		s->r->c.maps, s->r->c.unmaps, fmt_bytes(b[2], s->r->c.peak_bytes),
-		fmt_bytes_opt(b[3], s->resident), s->leak ? "yes" : "no",
-		s->info ? s->info->name : addr);
+		fmt_bytes_opt(b[3], s->resident),
+		fmt_growth(b[4], true, (double)s->accum), s->highs,
+		s->leak ? "yes" : "no", s->info ? s->info->name : addr);
+}
+
+static void site_header(FILE *out)
+{
+	fprintf(out, SITE_COLS, "SITE", "KIND", "LIVE", "REGIONS", "GROWTH/s",
+		"MAPS", "UNMAPS", "PEAK", "RESIDENT", "ACCUM", "HIGHS", "LEAK",
+		"NAME");
 }
 
 static int text_sites(FILE *out, struct proc_row *p, const struct output_opts *o)
@@ -103,10 +170,34 @@ static int text_sites(FILE *out, struct proc_row *p, const struct output_opts *o
 		return -1;
 	fprintf(out, "\nsites of %d %s (%ld):\n", p->r->pid,
 		fmt_name(comm, sizeof(comm), p->r->comm, false), n);
-	fprintf(out, SITE_HEADER, "SITE", "KIND", "LIVE", "REGIONS", "GROWTH/s",
-		"MAPS", "UNMAPS", "PEAK", "RESIDENT", "LEAK", "NAME");
-	for (i = 0; i < n; i++)
+	fputs("  ", out);
+	site_header(out);
+	for (i = 0; i < n; i++) {
+		fputs("  ", out);
 		text_site(out, v[i]);
+	}
+	free(v);
+	return 0;
+}
+
+/* -S: every site of the processes let through, one table */
+static int text_all_sites(FILE *out, struct model *m, const struct output_opts *o)
+{
+	char comm[COMM_MAX * 4];
+	struct site_row **v;
+	long n, i;
+
+	n = model_select_all_sites(m, &o->filter, o->sort, o->reverse, &v);
+	if (n < 0)
+		return -1;
+	fprintf(out, "\nsites of all processes (%ld):\n%7s %-16s ", n, "PID",
+		"COMM");
+	site_header(out);
+	for (i = 0; i < n; i++) {
+		fprintf(out, "%7d %-16s ", v[i]->proc->r->pid,
+			fmt_name(comm, sizeof(comm), v[i]->proc->r->comm, false));
+		text_site(out, v[i]);
+	}
 	free(v);
 	return 0;
 }
@@ -117,12 +208,20 @@ int output_text(FILE *out, struct model *m, const struct output_opts *o)
 	long n, i;
 	int ret = 0;
 
+	text_header(out, m, o);
+	if (o->all_sites) {
+		ret = text_all_sites(out, m, o);
+		fputc('\n', out);
+		if (fflush(out) || ferror(out))
+			return -1;
+		return ret;
+	}
 	n = model_select_procs(m, &o->filter, o->sort, o->reverse, &v);
 	if (n < 0)
 		return -1;
-	text_header(out, m, o);
 	fprintf(out, "\n" PROC_HEADER, "PID", "COMM", "STATE", "LIVE", "REGIONS",
-		"GROWTH/s", "MAPS/s", "UNMAPS/s", "PEAK", "RSSANON");
+		"GROWTH/s", "MAPS/s", "UNMAPS/s", "PEAK", "RSSANON", "ACCUM",
+		"HIGHS", "LEAK", "CMD");
 	for (i = 0; i < n; i++)
 		text_proc(out, v[i]);
 	for (i = 0; o->sites && i < n && !ret; i++)
@@ -175,6 +274,25 @@ static void json_opt(FILE *out, const char *key, int64_t v)
 		fprintf(out, ",\"%s\":null", key);
 }
 
+/* a string that may be unknown: null */
+static void json_string_opt(FILE *out, const char *key, const char *v)
+{
+	fprintf(out, ",\"%s\":", key);
+	if (v)
+		json_string(out, v);
+	else
+		fputs("null", out);
+}
+
+/* accum_bytes, highs, lifetime_rates: the leak columns */
+static void json_leak(FILE *out, int64_t accum, unsigned int highs,
+		      bool lifetime_rates)
+{
+	fprintf(out, ",\"accum_bytes\":%" PRId64 ",\"highs\":%u"
+		",\"lifetime_rates\":%s", accum, highs,
+		lifetime_rates ? "true" : "false");
+}
+
 static void json_counts(FILE *out, const struct counts *c)
 {
 	fprintf(out, ",\"maps\":%" PRIu64 ",\"unmaps\":%" PRIu64
@@ -205,20 +323,29 @@ static void json_frame(FILE *out, const struct site_row *s, unsigned int i)
 	fprintf(out, ",\"offset\":%" PRIu64 "}", f ? f->offset : 0);
 }
 
-static void json_site(FILE *out, const struct site_row *s, bool first)
+/* @owner: the node-wide list, where each site names its process */
+static void json_site(FILE *out, const struct site_row *s, bool first,
+		      bool owner)
 {
+	bool known = rates_known(s->have_rates, s->lifetime_rates);
 	unsigned int i;
 
-	fprintf(out, "%s{\"id\":%" PRIu64 ",\"kind\":", first ? "" : ",",
-		s->r->id);
+	fputs(first ? "{" : ",{", out);
+	if (owner) {
+		fprintf(out, "\"pid\":%d,\"comm\":", s->proc->r->pid);
+		json_string(out, s->proc->r->comm);
+		fputc(',', out);
+	}
+	fprintf(out, "\"id\":%" PRIu64 ",\"kind\":", s->r->id);
 	json_string(out, s->r->kind);
 	fputs(",\"origin\":", out);
 	json_string(out, s->r->origin);
 	json_counts(out, &s->r->c);
 	json_opt(out, "resident_bytes", s->resident);
-	json_rate(out, "growth_bytes_per_s", s->have_rates, s->growth);
-	json_rate(out, "maps_per_s", s->have_rates, s->maps_rate);
-	json_rate(out, "unmaps_per_s", s->have_rates, s->unmaps_rate);
+	json_rate(out, "growth_bytes_per_s", known, s->growth);
+	json_rate(out, "maps_per_s", known, s->maps_rate);
+	json_rate(out, "unmaps_per_s", known, s->unmaps_rate);
+	json_leak(out, s->accum, s->highs, s->lifetime_rates);
 	fprintf(out, ",\"grown_samples\":%u,\"leak_suspect\":%s,\"name\":",
 		s->streak, s->leak ? "true" : "false");
 	if (s->info)
@@ -239,19 +366,25 @@ static void json_site(FILE *out, const struct site_row *s, bool first)
 static int json_proc(FILE *out, struct proc_row *p, const struct output_opts *o,
 		     bool first)
 {
+	bool known = rates_known(p->have_rates, p->lifetime_rates);
 	struct site_row **v;
 	long n, i;
 
 	fprintf(out, "%s{\"pid\":%d,\"comm\":", first ? "" : ",", p->r->pid);
 	json_string(out, p->r->comm);
+	json_string_opt(out, "cmdline", p->cmdline);
+	json_string_opt(out, "user", p->user);
+	json_string_opt(out, "cgroup", p->cgroup);
+	json_string_opt(out, "container", p->container);
 	fprintf(out, ",\"state\":\"%s\",\"exited\":%s",
 		p->r->exited ? "exited" : "live",
 		p->r->exited ? "true" : "false");
 	json_counts(out, &p->r->c);
-	json_rate(out, "growth_bytes_per_s", p->have_rates, p->growth);
-	json_rate(out, "maps_per_s", p->have_rates, p->maps_rate);
-	json_rate(out, "unmaps_per_s", p->have_rates, p->unmaps_rate);
+	json_rate(out, "growth_bytes_per_s", known, p->growth);
+	json_rate(out, "maps_per_s", known, p->maps_rate);
+	json_rate(out, "unmaps_per_s", known, p->unmaps_rate);
 	json_opt(out, "rss_anon_bytes", p->rss_anon);
+	json_leak(out, p->accum, proc_highs(p), p->lifetime_rates);
 	fprintf(out, ",\"leak_suspect\":%s", p->leak ? "true" : "false");
 	if (o->sites) {
 		n = model_select_sites(p, o->sort, o->reverse, &v);
@@ -259,7 +392,7 @@ static int json_proc(FILE *out, struct proc_row *p, const struct output_opts *o,
 			return -1;
 		fputs(",\"sites\":[", out);
 		for (i = 0; i < n; i++)
-			json_site(out, v[i], i == 0);
+			json_site(out, v[i], i == 0, false);
 		fputc(']', out);
 		free(v);
 	}
@@ -291,8 +424,11 @@ int output_json(FILE *out, struct model *m, const struct output_opts *o)
 	n = model_select_procs(m, &o->filter, o->sort, o->reverse, &v);
 	if (n < 0)
 		return -1;
-	fprintf(out, "{\"time\":%.3f,\"sample\":%lu", m->snap.wall, m->samples);
+	fprintf(out, "{\"format\":%d,\"time\":%.3f,\"sample\":%lu", JSON_FORMAT,
+		m->snap.wall, m->samples);
 	json_rate(out, "interval_s", m->samples > 1, m->interval);
+	fprintf(out, ",\"leak_rule\":{\"window_s\":%g,\"highs\":%u}",
+		m->leak_window, m->leak_highs);
 	fputs(",\"module\":{\"version\":", out);
 	json_string(out, st->version);
 	fputs(",\"kernel\":", out);
@@ -316,8 +452,22 @@ int output_json(FILE *out, struct model *m, const struct output_opts *o)
 	fputs(",\"processes\":[", out);
 	for (i = 0; i < n && !ret; i++)
 		ret = json_proc(out, v[i], o, i == 0);
-	fputs("]}\n", out);
+	fputc(']', out);
 	free(v);
+	if (o->all_sites && !ret) {
+		struct site_row **sv;
+
+		n = model_select_all_sites(m, &o->filter, o->sort, o->reverse,
+					   &sv);
+		if (n < 0)
+			return -1;
+		fputs(",\"sites\":[", out);
+		for (i = 0; i < n; i++)
+			json_site(out, sv[i], i == 0, true);
+		fputc(']', out);
+		free(sv);
+	}
+	fputs("}\n", out);
 	if (fflush(out) || ferror(out))
 		return -1;
 	return ret;

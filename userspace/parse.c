@@ -14,30 +14,53 @@
 
 #define MAX_FIELDS 64
 
+/* decimal digits only, no sign or space, no overflow */
 static int parse_u64(const char *s, uint64_t *out)
 {
-	char *end;
+	uint64_t v = 0;
 
 	if (!s || *s < '0' || *s > '9')
 		return -EINVAL;
-	errno = 0;
-	*out = strtoull(s, &end, 10);
-	if (errno || *end)
+	for (; *s >= '0' && *s <= '9'; s++) {
+		unsigned int d = (unsigned int)(*s - '0');
+
+		if (v > (UINT64_MAX - d) / 10)
+			return -EINVAL;
+		v = v * 10 + d;
+	}
+	if (*s)
 		return -EINVAL;
+	*out = v;
 	return 0;
 }
 
+static int hex_digit(char c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return -1;
+}
+
+/* "0x" and hex digits only, no overflow */
 static int parse_hex(const char *s, uint64_t *out)
 {
-	char *end;
+	uint64_t v = 0;
+	int d;
 
-	if (!s || s[0] != '0' || s[1] != 'x' || !s[2] || s[2] == '-' ||
-	    s[2] == '+' || s[2] == ' ')
+	if (!s || s[0] != '0' || s[1] != 'x' || hex_digit(s[2]) < 0)
 		return -EINVAL;
-	errno = 0;
-	*out = strtoull(s + 2, &end, 16);
-	if (errno || *end)
+	for (s += 2; (d = hex_digit(*s)) >= 0; s++) {
+		if (v >> 60)
+			return -EINVAL;
+		v = v << 4 | (uint64_t)d;
+	}
+	if (*s)
 		return -EINVAL;
+	*out = v;
 	return 0;
 }
 
@@ -107,28 +130,103 @@ int comm_unescape(char *dst, size_t size, const char *src)
 static unsigned int split(char *line, char **w)
 {
 	unsigned int n = 0;
-	char *save = NULL, *tok;
+	char *p = line;
 
-	for (tok = strtok_r(line, " \t", &save); tok && n < MAX_FIELDS;
-	     tok = strtok_r(NULL, " \t", &save))
-		w[n++] = tok;
+	while (n < MAX_FIELDS) {
+		while (*p == ' ' || *p == '\t')
+			p++;
+		if (!*p)
+			break;
+		w[n++] = p;
+		while (*p && *p != ' ' && *p != '\t')
+			p++;
+		if (!*p)
+			break;
+		*p++ = '\0';
+	}
 	return n;
 }
 
 /*
- * Read one line of @f into *@buf without its newline.  Returns 1 for a
- * line, 0 at the end of the file, -EINVAL for a last line without a
- * newline, -EIO on a read error.
+ * The lines of a file, read 1 MiB at a time (one read() for thousands of
+ * lines: the regions file has a million at the module's caps), each line
+ * handed out in place.
  */
-static int read_line(FILE *f, char **buf, size_t *cap)
-{
-	ssize_t len = getline(buf, cap, f);
+#define LINES_CHUNK	(1u << 20)
 
-	if (len < 0)
-		return ferror(f) ? -EIO : 0;
-	if (len == 0 || (*buf)[len - 1] != '\n')
-		return -EINVAL;
-	(*buf)[len - 1] = '\0';
+struct lines {
+	FILE *f;
+	char *buf;
+	size_t len, pos, cap;
+	bool eof, error, nomem;
+};
+
+static int lines_open(FILE *f, struct lines *l)
+{
+	memset(l, 0, sizeof(*l));
+	l->f = f;
+	l->cap = LINES_CHUNK;
+	l->buf = malloc(l->cap + 1);
+	return l->buf ? 0 : -ENOMEM;
+}
+
+/* Read more after what is left of the buffer; false at the end or on error. */
+static bool lines_fill(struct lines *l)
+{
+	size_t n;
+
+	if (l->eof)
+		return false;
+	memmove(l->buf, l->buf + l->pos, l->len - l->pos);
+	l->len -= l->pos;
+	l->pos = 0;
+	if (l->len == l->cap) {		/* a line longer than the buffer */
+		char *nb = realloc(l->buf, 2 * l->cap + 1);
+
+		if (!nb) {
+			l->nomem = true;
+			return false;
+		}
+		l->buf = nb;
+		l->cap *= 2;
+	}
+	n = fread(l->buf + l->len, 1, l->cap - l->len, l->f);
+	l->len += n;
+	if (n == 0) {
+		l->eof = true;
+		l->error = ferror(l->f) != 0;
+		return false;
+	}
+	return true;
+}
+
+/*
+ * The next line of @l, in place, without its newline, in *@line.  Returns
+ * 1 for a line, 0 at the end of the file, -EINVAL for a last line without
+ * a newline (or with a NUL byte), -EIO on a read error, -ENOMEM.
+ */
+static int lines_next(struct lines *l, char **line)
+{
+	char *start, *nl;
+
+	for (;;) {
+		start = l->buf + l->pos;
+		nl = memchr(start, '\n', l->len - l->pos);
+		if (nl)
+			break;
+		if (!lines_fill(l)) {
+			if (l->nomem)
+				return -ENOMEM;
+			if (l->error)
+				return -EIO;
+			return l->pos == l->len ? 0 : -EINVAL;
+		}
+	}
+	*nl = '\0';
+	l->pos = (size_t)(nl - l->buf) + 1;
+	if (memchr(start, '\0', (size_t)(nl - start)))
+		return -EINVAL;		/* a NUL byte in the line */
+	*line = start;
 	return 1;
 }
 
@@ -212,13 +310,15 @@ static int status_record(char **w, unsigned int nw, struct status *st)
 int status_parse(FILE *f, struct status *st, unsigned int *bad_line)
 {
 	char *line = NULL, *w[MAX_FIELDS];
-	size_t cap = 0;
+	struct lines l;
 	unsigned int n = 0, nw;
 	int ret;
 
 	memset(st, 0, sizeof(*st));
 	st->enabled = -1;
-	while ((ret = read_line(f, &line, &cap)) > 0) {
+	if (lines_open(f, &l))
+		return -ENOMEM;
+	while ((ret = lines_next(&l, &line)) > 0) {
 		n++;
 		if (n == 1) {
 			if (strncmp(line, "# ", 2))
@@ -229,7 +329,7 @@ int status_parse(FILE *f, struct status *st, unsigned int *bad_line)
 		if (nw == 0 || status_record(w, nw, st))
 			goto bad;
 	}
-	if (ret == -EIO)
+	if (ret == -EIO || ret == -ENOMEM)
 		goto out;
 	if (ret < 0) {
 		n++;
@@ -239,13 +339,13 @@ int status_parse(FILE *f, struct status *st, unsigned int *bad_line)
 		n++;
 		goto bad;
 	}
-	free(line);
+	free(l.buf);
 	return 0;
 bad:
 	*bad_line = n;
 	ret = -EINVAL;
 out:
-	free(line);
+	free(l.buf);
 	return ret;
 }
 
@@ -255,6 +355,7 @@ struct table {
 	const char *const *cols;	/* the columns we know, in order */
 	unsigned int nr_cols;
 	size_t rec_size;
+	size_t zero_size;		/* what must be zero before record() */
 	/* store fields @w (@nw of them, at least nr_cols) into @rec */
 	int (*record)(char **w, unsigned int nw, void *rec);
 };
@@ -279,14 +380,17 @@ static int table_parse(FILE *f, const struct table *t, void **v, size_t *nr,
 		       unsigned int *bad_line)
 {
 	char *line = NULL, *w[MAX_FIELDS];
-	size_t cap = 0, alloc = 0;
+	size_t alloc = 0;
 	unsigned int n = 0, nw;
 	char *recs = NULL;
+	struct lines l;
 	int ret;
 
 	*v = NULL;
 	*nr = 0;
-	while ((ret = read_line(f, &line, &cap)) > 0) {
+	if (lines_open(f, &l))
+		return -ENOMEM;
+	while ((ret = lines_next(&l, &line)) > 0) {
 		n++;
 		if (n == 1) {
 			if (!header_ok(line, t))
@@ -304,26 +408,26 @@ static int table_parse(FILE *f, const struct table *t, void **v, size_t *nr,
 			recs = nrecs;
 			alloc = na;
 		}
-		memset(recs + *nr * t->rec_size, 0, t->rec_size);
+		memset(recs + *nr * t->rec_size, 0, t->zero_size);
 		nw = split(line, w);
 		if (nw < t->nr_cols || t->record(w, nw, recs + *nr * t->rec_size))
 			goto bad;
 		(*nr)++;
 	}
-	if (ret == -EIO)
+	if (ret == -EIO || ret == -ENOMEM)
 		goto out;
 	if (ret < 0 || n == 0) {
 		n++;
 		goto bad;
 	}
-	free(line);
+	free(l.buf);
 	*v = recs;
 	return 0;
 bad:
 	*bad_line = n;
 	ret = -EINVAL;
 out:
-	free(line);
+	free(l.buf);
 	free(recs);
 	*nr = 0;
 	return ret;
@@ -385,18 +489,27 @@ static const char *const sites_cols[] = {
 
 static int parse_frames(char *s, struct site_rec *site)
 {
-	char *save = NULL, *tok;
-
 	/* regions the kernel made (origin exec or preexisting) have none */
 	if (!strcmp(s, "-"))
 		return 0;
 	if (!*s || s[strlen(s) - 1] == ',')
 		return -EINVAL;
-	for (tok = strtok_r(s, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
+	while (*s) {
+		char *comma = strchr(s, ',');
+
+		if (comma == s) {	/* an empty frame: ",," or a leading ',' */
+			s++;
+			continue;
+		}
+		if (comma)
+			*comma = '\0';
 		if (site->nr_frames >= MAX_FRAMES ||
-		    parse_hex(tok, &site->frames[site->nr_frames]))
+		    parse_hex(s, &site->frames[site->nr_frames]))
 			return -EINVAL;
 		site->nr_frames++;
+		if (!comma)
+			break;
+		s = comma + 1;
 	}
 	return site->nr_frames ? 0 : -EINVAL;
 }
@@ -431,17 +544,23 @@ static int regions_record(char **w, unsigned int nw, void *rec)
 	return r->end > r->start ? 0 : -EINVAL;
 }
 
-#define TABLE(name, type) {						\
+#define TABLE(name, type, zero) {					\
 	.cols = name##_cols,						\
 	.nr_cols = sizeof(name##_cols) / sizeof(name##_cols[0]),	\
 	.rec_size = sizeof(type),					\
+	.zero_size = zero,						\
 	.record = name##_record,					\
 }
 
-static const struct table procs_table = TABLE(procs, struct proc_rec);
-static const struct table threads_table = TABLE(threads, struct thread_rec);
-static const struct table sites_table = TABLE(sites, struct site_rec);
-static const struct table regions_table = TABLE(regions, struct region_rec);
+static const struct table procs_table =
+	TABLE(procs, struct proc_rec, sizeof(struct proc_rec));
+static const struct table threads_table =
+	TABLE(threads, struct thread_rec, sizeof(struct thread_rec));
+/* frames past nr_frames are left as they are (most of a record) */
+static const struct table sites_table =
+	TABLE(sites, struct site_rec, offsetof(struct site_rec, frames));
+static const struct table regions_table =
+	TABLE(regions, struct region_rec, sizeof(struct region_rec));
 
 int procs_parse(FILE *f, struct proc_rec **v, size_t *n, unsigned int *bad_line)
 {

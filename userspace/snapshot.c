@@ -109,10 +109,12 @@ void snapshot_free(struct snapshot *s)
 int snapshot_read(const char *root, unsigned int what, struct snapshot *s,
 		  char *err, size_t errsize)
 {
+	struct statfs sfs;
 	unsigned int i;
 
 	snapshot_free(s);
 	s->what = what;
+	s->same_clock = !statfs(root, &sfs) && sfs.f_type == DEBUGFS_MAGIC;
 	s->mono = clock_seconds(CLOCK_MONOTONIC);
 	s->wall = clock_seconds(CLOCK_REALTIME);
 	for (i = 0; i < sizeof(file_names) / sizeof(file_names[0]); i++) {

@@ -10,6 +10,7 @@
 #ifndef ANONTOP_SNAPSHOT_H
 #define ANONTOP_SNAPSHOT_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 #include "parse.h"
@@ -29,6 +30,8 @@ struct snapshot {
 	unsigned int what;		/* SNAP_* read */
 	double mono;			/* CLOCK_MONOTONIC seconds, when read */
 	double wall;			/* CLOCK_REALTIME seconds */
+	bool same_clock;		/* root is debugfs: first_ns/last_ns are
+					   on the clock of mono */
 	struct status st;
 	struct proc_rec *procs;
 	struct thread_rec *threads;

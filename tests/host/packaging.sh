@@ -299,9 +299,16 @@ check "deb anonstat-dkms Architecture: all" "$(dpkg-deb -f "$dkmsdeb" Architectu
 check "deb anonstat-dkms depends on dkms" "$(dpkg-deb -f "$dkmsdeb" Depends 2>&1)" \
 	sh -c 'dpkg-deb -f "$1" Depends | grep -q "^dkms"' sh "$dkmsdeb"
 check "deb anontop" "$topdeb missing or incomplete" \
-	deb_has "$topdeb" usr/sbin/anontop usr/share/man/man8/anontop.8.gz
-check "deb anontop has no DKMS" "anontop's control has a postinst or dkms" \
-	sh -c '! dpkg-deb -f "$1" Depends | grep -q dkms && ! dpkg-deb --ctrl-tarfile "$1" | tar -t | grep -q postinst' sh "$topdeb"
+	deb_has "$topdeb" usr/sbin/anontop usr/share/man/man8/anontop.8.gz \
+	lib/systemd/system/anontop-exporter.service
+# its postinst is dh_installsystemd's, for the exporter's unit (not enabled)
+check "deb anontop has no DKMS" "anontop's Depends or maintainer scripts name dkms" \
+	sh -c '! dpkg-deb -f "$1" Depends | grep -q dkms && ! dpkg-deb -I "$1" postinst 2>/dev/null | grep -q dkms' sh "$topdeb"
+# dh_installsystemd --no-enable --no-start: enabled again on upgrade only
+# where it was (debian-installed), never started by the package
+check "deb anontop does not enable the exporter" "anontop's postinst enables or starts anontop-exporter.service" \
+	sh -c 'p=$(dpkg-deb -I "$1" postinst) && echo "$p" | grep -q "debian-installed .anontop-exporter.service." &&
+		! echo "$p" | grep -q "deb-systemd-invoke.*start"' sh "$topdeb"
 changes=$debdir/anonstat_${version}_$arch.changes
 if [ -f "$changes" ]; then
 	# -E -I -L +pedantic: every tag lintian has, source and binaries

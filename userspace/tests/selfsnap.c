@@ -24,6 +24,8 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
+#include "snapfmt.h"
+
 int symtest_alpha(int n);
 int symtest_beta(int n);
 uintptr_t symtest_hidden_addr(void);
@@ -33,17 +35,10 @@ int ucm_override_mmap(int n);
 
 static const char *dir;
 
+/* DIR/NAME replaced atomically (tests/snapfmt.h) */
 static void out(const char *name, const char *text)
 {
-	char path[4096];
-	FILE *f;
-
-	snprintf(path, sizeof(path), "%s/%s", dir, name);
-	f = fopen(path, "we");
-	if (!f || fputs(text, f) < 0 || fclose(f)) {
-		perror(path);
-		exit(1);
-	}
+	snap_write(dir, name, text, strlen(text));
 }
 
 static void *worker(void *arg)

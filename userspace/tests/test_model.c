@@ -13,6 +13,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 #include <errno.h>
+#include <inttypes.h>
 #include <math.h>
 #include <fcntl.h>
 #include <pwd.h>
@@ -45,6 +46,9 @@ static void write_file(const char *name, const char *text)
 #define SITES_H "# pid site kind maps unmaps bytes_mapped bytes_unmapped " \
 	"live_regions live_bytes peak_bytes first_ns last_ns frames\n"
 
+/* first_ns of process 10 and its sites: 50 s */
+#define FIRST_NS 50000000000ull
+
 /*
  * One sample: process 10 with a growing site 1 and a flat site 2 (and
  * process 11), at fake time @t.
@@ -55,16 +59,16 @@ static void write_sample(double t, unsigned long maps, unsigned long live,
 	char procs[1024], sites[1024];
 
 	snprintf(procs, sizeof(procs), PROCS_H
-		 "10 grower live %lu 0 %lu 0 %lu %lu %lu 1 2\n"
+		 "10 grower live %lu 0 %lu 0 %lu %lu %lu %llu 2\n"
 		 "11 other live 1 0 4096 0 1 4096 4096 %lu 2\n",
 		 maps + 1, live + 8192, maps + 1, live + 8192, live + 8192,
-		 first_ns_11);
+		 FIRST_NS, first_ns_11);
 	snprintf(sites, sizeof(sites), SITES_H
-		 "10 1 private %lu 0 %lu 0 %lu %lu %lu 1 2 0x1000,0x2000\n"
-		 "10 2 private 1 0 8192 0 1 8192 8192 1 2 0x1000,0x3000\n"
+		 "10 1 private %lu 0 %lu 0 %lu %lu %lu %llu 2 0x1000,0x2000\n"
+		 "10 2 private 1 0 8192 0 1 8192 8192 %llu 2 0x1000,0x3000\n"
 		 "11 3 brk 1 0 4096 0 1 4096 4096 1 2 0x4000\n"
 		 "12 4 private 1 0 4096 0 1 4096 4096 1 2 0x5000\n",
-		 maps, live, maps, live, live);
+		 maps, live, maps, live, live, FIRST_NS, FIRST_NS);
 	write_file("procs", procs);
 	write_file("sites", sites);
 	fake_now = t;
@@ -80,6 +84,11 @@ static struct site_row *site(struct model *m, unsigned int id)
 	return NULL;
 }
 
+static bool near(double a, double b)
+{
+	return fabs(a - b) < 1e-6 * (fabs(b) + 1);
+}
+
 static void test_rates_and_leaks(void)
 {
 	static struct model m;
@@ -90,16 +99,27 @@ static void test_rates_and_leaks(void)
 
 	write_file("status", "# key value...\nversion 0.1.0\n");
 	CHECK(model_init(&m, root, "/nonexistent", K) == 0);
+	CHECK(m.leak_window == 30 && m.leak_highs == 2);
 	m.clock = fake_clock;
 
+	/* first sample at 100 s: rates over the 50 s of their lives */
 	write_sample(100, 0, 0, 5);
 	CHECK(model_sample(&m, err, sizeof(err)) == 0);
 	CHECK_U64(m.nr_procs, 2);
 	CHECK_U64(m.nr_sites, 3);	/* pid 12 is not in procs: left out */
 	p = model_find_proc(&m, 10);
 	s = site(&m, 1);
-	CHECK(p && s && !p->have_rates && !s->have_rates && !s->leak);
-	CHECK(p && p->rss_anon == -1);	/* no such /proc */
+	CHECK(p && s && !s->leak && s->highs == 0);
+	if (!p || !s)
+		return;
+	CHECK(p->have_rates && p->lifetime_rates && near(p->growth, 8192 / 50.0));
+	CHECK(near(p->maps_rate, 1 / 50.0) && p->unmaps_rate == 0);
+	CHECK(s->have_rates && s->lifetime_rates && s->growth == 0);
+	CHECK(site(&m, 2)->lifetime_rates && near(site(&m, 2)->growth, 8192 / 50.0));
+	/* process 11 started 5 ns after boot: 100 s */
+	CHECK(near(model_find_proc(&m, 11)->growth, 4096 / 100.0));
+	CHECK(p->accum == 0 && s->accum == 0);
+	CHECK(p->rss_anon == -1);	/* no such /proc */
 
 	/* three samples of growth, two seconds apart: 64 KiB/s */
 	for (i = 1; i <= 3; i++) {
@@ -110,52 +130,289 @@ static void test_rates_and_leaks(void)
 		CHECK(p && s && s->have_rates && p->have_rates);
 		if (!p || !s)
 			return;
+		CHECK(!s->lifetime_rates && !p->lifetime_rates);
 		CHECK(fabs(s->growth - 65536) < 1e-6);
 		CHECK(fabs(p->growth - 65536) < 1e-6);
 		CHECK(fabs(s->maps_rate - 1) < 1e-9);
 		CHECK(fabs(p->unmaps_rate) < 1e-9);
 		CHECK_U64(s->streak, i);
-		CHECK(s->leak == (i >= K));
-		CHECK(p->leak == (i >= K));
-		CHECK(!site(&m, 2)->leak && site(&m, 2)->streak == 0);
+		CHECK_U64(s->highs, i);		/* every sample a new high */
+		CHECK(s->leak == (i >= 2));	/* H = 2 */
+		CHECK(p->leak == (i >= 2));
+		CHECK(s->accum == 131072 * i && p->accum == 131072 * i);
+		CHECK(!site(&m, 2)->leak && site(&m, 2)->highs == 0);
 		CHECK(fabs(m.interval - 2) < 1e-9);
 	}
-	/* no growth: the mark goes */
+	/* no growth: still a suspect (it did not go back) */
 	write_sample(108, 6, 393216, 5);
 	CHECK(model_sample(&m, err, sizeof(err)) == 0);
 	s = site(&m, 1);
-	CHECK(s && s->have_rates && s->growth == 0 && s->streak == 0 && !s->leak);
+	CHECK(s && s->have_rates && s->growth == 0 && s->streak == 0 && s->leak &&
+	      s->highs == 3);
 
-	/* counters went down (a reset): no rates, history starts again */
+	/* counters went down (a reset): the history starts again */
 	write_sample(110, 1, 65536, 5);
 	CHECK(model_sample(&m, err, sizeof(err)) == 0);
 	s = site(&m, 1);
-	CHECK(s && !s->have_rates && s->streak == 0);
+	CHECK(s && s->lifetime_rates && s->streak == 0 && !s->leak && s->highs == 0);
+	CHECK(s && s->accum == 0);
+	CHECK(near(s->growth, 65536 / 60.0));
 	write_sample(112, 2, 131072, 5);
 	CHECK(model_sample(&m, err, sizeof(err)) == 0);
 	s = site(&m, 1);
-	CHECK(s && s->have_rates && s->streak == 1);
+	CHECK(s && s->have_rates && !s->lifetime_rates && s->streak == 1);
+	CHECK(s && s->highs == 1 && !s->leak && s->accum == 65536);
 
-	/* pid 11 reused (another first_ns): a new process, no rates */
+	/* pid 11 reused (another first_ns): a new process */
 	p = model_find_proc(&m, 11);
-	CHECK(p && p->have_rates);
+	CHECK(p && p->have_rates && !p->lifetime_rates);
 	write_sample(114, 3, 196608, 77);
 	CHECK(model_sample(&m, err, sizeof(err)) == 0);
 	p = model_find_proc(&m, 11);
-	CHECK(p && !p->have_rates);
+	CHECK(p && p->lifetime_rates);
 
-	/* model_forget (after writing reset): the next sample has no rates */
+	/* model_forget (after writing reset): rates and accum start again */
 	model_forget(&m);
 	write_sample(116, 4, 262144, 77);
 	CHECK(model_sample(&m, err, sizeof(err)) == 0);
 	s = site(&m, 1);
-	CHECK(s && !s->have_rates && s->streak == 0);
+	CHECK(s && s->lifetime_rates && s->streak == 0 && s->highs == 0);
+	CHECK(s && s->accum == 0 && model_find_proc(&m, 10)->accum == 0);
 
 	/* a file that breaks the format: the error names it, rows stay */
 	write_file("sites", "garbage\n");
 	CHECK(model_sample(&m, err, sizeof(err)) == -1);
 	CHECK(strstr(err, "/sites:1: not in the anonstat sites format") != NULL);
 	CHECK(site(&m, 1) != NULL);
+	model_free(&m);
+}
+
+/* without a clock of the files' (not debugfs, no test clock): no rates */
+static void test_no_lifetime_rates(void)
+{
+	static struct model m;
+	char err[512];
+
+	write_sample(0, 2, 65536, 5);
+	CHECK(model_init(&m, root, "/nonexistent", K) == 0);
+	CHECK(model_sample(&m, err, sizeof(err)) == 0);
+	CHECK(!m.snap.same_clock);
+	CHECK(m.nr_sites && !m.sites[0].have_rates && !m.sites[0].lifetime_rates);
+	CHECK(!model_find_proc(&m, 10)->have_rates);
+	model_free(&m);
+	/* files_monotonic: this machine's clock (far past 50 s since boot) */
+	CHECK(model_init(&m, root, "/nonexistent", K) == 0);
+	m.files_monotonic = true;
+	CHECK(model_sample(&m, err, sizeof(err)) == 0);
+	CHECK(model_find_proc(&m, 10)->lifetime_rates);
+	model_free(&m);
+}
+
+/* ---- the leak rule over scenarios (sites of process 50) ---- */
+
+struct sim {
+	uint64_t live, maps, unmaps, mapped, unmapped, peak;
+	uint64_t bufs[64];		/* live buffers, for churn */
+	unsigned int nr_bufs;
+	bool ever_leak;			/* flagged in some sample */
+	double first_leak;		/* when first flagged */
+};
+
+static uint64_t lcg_state = 12345;
+
+static uint64_t lcg(void)
+{
+	lcg_state = lcg_state * 6364136223846793005ull + 1442695040888963407ull;
+	return lcg_state >> 33;
+}
+
+static void sim_map(struct sim *s, uint64_t bytes)
+{
+	s->maps++;
+	s->mapped += bytes;
+	s->live += bytes;
+	if (s->live > s->peak)
+		s->peak = s->live;
+	if (s->nr_bufs < 64)
+		s->bufs[s->nr_bufs++] = bytes;
+}
+
+static void sim_unmap_buf(struct sim *s, unsigned int i)
+{
+	s->unmaps++;
+	s->unmapped += s->bufs[i];
+	s->live -= s->bufs[i];
+	s->bufs[i] = s->bufs[--s->nr_bufs];
+}
+
+static void sim_unmap_all(struct sim *s)
+{
+	while (s->nr_bufs)
+		sim_unmap_buf(s, 0);
+}
+
+#define NSIM 16
+#define MiB 1048576ull
+
+/* write the sites of @v (ids 1..@n) and sample at @t */
+static void sim_sample(struct model *m, struct sim *v, unsigned int n, double t)
+{
+	char *sites = NULL, procs[512], err[512];
+	uint64_t live = 0, maps = 0, unmaps = 0, mapped = 0, unmapped = 0;
+	size_t len = 0;
+	unsigned int i;
+	FILE *f = open_memstream(&sites, &len);
+
+	fputs(SITES_H, f);
+	for (i = 0; i < n; i++) {
+		fprintf(f, "50 %u private %" PRIu64 " %" PRIu64 " %" PRIu64 " %"
+			PRIu64 " %u %" PRIu64 " %" PRIu64 " 1 2 0x%x\n", i + 1,
+			v[i].maps, v[i].unmaps, v[i].mapped, v[i].unmapped,
+			v[i].nr_bufs, v[i].live, v[i].peak, 0x1000 + i);
+		live += v[i].live;
+		maps += v[i].maps;
+		unmaps += v[i].unmaps;
+		mapped += v[i].mapped;
+		unmapped += v[i].unmapped;
+	}
+	fclose(f);
+	snprintf(procs, sizeof(procs), PROCS_H "50 sim live %" PRIu64 " %" PRIu64
+		 " %" PRIu64 " %" PRIu64 " 1 %" PRIu64 " %" PRIu64 " 1 2\n",
+		 maps, unmaps, mapped, unmapped, live, live);
+	write_file("procs", procs);
+	write_file("sites", sites);
+	free(sites);
+	fake_now = t;
+	if (model_sample(m, err, sizeof(err)))
+		fprintf(stderr, "sample: %s\n", err);
+	for (i = 0; i < n; i++) {
+		struct site_row *s = site(m, i + 1);
+
+		if (s && s->leak && !v[i].ever_leak) {
+			v[i].ever_leak = true;
+			v[i].first_leak = t;
+		}
+	}
+}
+
+/*
+ * Random sites in their steady state: 2, buffers that each go with
+ * p 1/2, 0..3 new ones a second; 3, one buffer more or less now and
+ * then, around 12 (a buffer goes with p n/24, one comes with p 1/2).
+ */
+static void sim_random(struct sim *v)
+{
+	unsigned int k;
+
+	for (k = v[2].nr_bufs; k-- > 0;)
+		if (lcg() % 2)
+			sim_unmap_buf(&v[2], k);
+	for (k = (unsigned int)(lcg() % 4); k > 0 && v[2].nr_bufs < 60; k--)
+		sim_map(&v[2], 4096 * (1 + lcg() % 256));
+	if (v[3].nr_bufs && lcg() % 24 < v[3].nr_bufs)
+		sim_unmap_buf(&v[3], (unsigned int)(lcg() % v[3].nr_bufs));
+	if (lcg() % 2 && v[3].nr_bufs < 60)
+		sim_map(&v[3], 4096 * (1 + lcg() % 1024));
+}
+
+/*
+ * Half an hour sampled every second: a step leak of 1 MiB every 2.5 s from
+ * 100 s to 600 s (then it stops), and sites that must never be flagged:
+ * churn (all unmapped, a new 64 KiB..4 MiB mapped: leaksim's), random
+ * buffers coming and going, sawtooths (a ramp of 8 samples by maps, then
+ * all unmapped; 9 phases, first seen after a cycle), and growth once
+ * (at 200 s), then flat.
+ */
+static void test_leak_scenarios(void)
+{
+	static struct model m;
+	static struct sim v[NSIM];
+	const double t0 = 1000, leak_start = t0 + 100.5, leak_end = t0 + 600;
+	double t, last_step_seen = 0, prev_step_seen = 0, unflag_at = 0;
+	unsigned int i, k, steps = 0, n = 15, flagged_samples = 0;
+	bool leak_ok = true, unflag_ok = true;
+	struct site_row *s;
+
+	memset(v, 0, sizeof(v));
+	write_file("status", "# key value...\nversion 0.1.0\n");
+	CHECK(model_init(&m, root, "/nonexistent", K) == 0);
+	m.clock = fake_clock;
+	sim_map(&v[0], MiB);		/* the leak's first MiB */
+	sim_map(&v[4], 2 * MiB);	/* growth once: 2 MiB, later 34 */
+	/* sawtooths 6..14: one whole cycle before anontop starts */
+	for (i = 6; i < 15; i++)
+		for (k = 0; k < 18; k++) {	/* as at times -18..-1 */
+			if ((k + (i - 6)) % 9 == 8)
+				sim_unmap_all(&v[i]);
+			else
+				sim_map(&v[i], 512 * 1024);
+		}
+	for (k = 0; k < 600; k++)	/* ten minutes before anontop starts */
+		sim_random(v);
+	for (t = t0; t < t0 + 1800; t += 1) {
+		/* the leak: a step at leak_start + 2.5 k, until leak_end */
+		while (leak_start + 2.5 * steps <= t && leak_start + 2.5 * steps < leak_end) {
+			sim_map(&v[0], MiB);
+			steps++;
+			prev_step_seen = last_step_seen;
+			last_step_seen = t;
+		}
+		/* churn: leaksim's */
+		sim_unmap_all(&v[1]);
+		sim_map(&v[1], (64 * 1024 + lcg() % (4 * MiB - 64 * 1024)) & ~4095ull);
+		sim_random(v);
+		/* growth once */
+		if (t == t0 + 200)
+			sim_map(&v[4], 32 * MiB);
+		/* sawtooths */
+		for (i = 6; i < 15; i++) {
+			if ((unsigned long)(t - t0 + (i - 6)) % 9 == 8)
+				sim_unmap_all(&v[i]);
+			else
+				sim_map(&v[i], 512 * 1024);
+		}
+		sim_sample(&m, v, n, t);
+		s = site(&m, 1);
+		if (!s)
+			break;
+		flagged_samples += s->leak;
+		/* flagged from its second step on while it leaks */
+		if (steps >= 2 && t < leak_end && !s->leak)
+			leak_ok = false;
+		/* after the stop: flagged until the window passes the
+		 * next-to-last step, then never */
+		if (t >= leak_end) {
+			bool want = t < prev_step_seen + m.leak_window;
+
+			if (s->leak != want)
+				unflag_ok = false;
+			if (!want && !unflag_at)
+				unflag_at = t;
+		}
+	}
+	CHECK(v[0].ever_leak);
+	/* the first step (seen at 101) and the second (at 103): within two
+	 * periods (5 s) of the first */
+	CHECK(v[0].first_leak == t0 + 103);
+	CHECK(v[0].first_leak - leak_start <= 5);
+	CHECK(leak_ok);
+	CHECK(unflag_ok);
+	CHECK(unflag_at == t0 + 626 && unflag_at - leak_end <= m.leak_window);
+	for (i = 1; i < n; i++)
+		if (v[i].ever_leak)
+			fprintf(stderr, "site %u flagged at %.0f\n", i + 1,
+				v[i].first_leak - t0);
+	CHECK(!v[1].ever_leak);		/* churn */
+	CHECK(!v[2].ever_leak && !v[3].ever_leak);	/* random */
+	CHECK(!v[4].ever_leak);		/* growth once */
+	for (i = 6; i < 15; i++)
+		CHECK(!v[i].ever_leak);	/* sawtooths */
+	/* at most 3 levels a sample in the window, and the base */
+	CHECK(m.leak_points > 0 && m.leak_points <= 12 * (3 * 30 + 1));
+	/* when nothing changes for a window, nothing is stored */
+	for (k = 0; k <= 30; k++, t++)
+		sim_sample(&m, v, n, t);
+	CHECK_U64(m.leak_points, 0);
 	model_free(&m);
 }
 
@@ -282,7 +539,8 @@ static void test_sort_sites(void)
 		rows[i].info = &info[i];
 		rows[i].have_rates = i != 0;
 		rows[i].growth = 10.0 * i;
-		rows[i].streak = (unsigned int)(i == 1 ? 7 : 0);
+		rows[i].highs = (unsigned int)(i == 1 ? 7 : i == 2 ? 3 : 3);
+		rows[i].leak = i == 2;
 		rows[i].resident = i == 2 ? -1 : 50 * i;
 	}
 	snprintf(info[0].name, sizeof(info[0].name), "libz.so!b+0x1");
@@ -298,8 +556,15 @@ static void test_sort_sites(void)
 	CHECK(SORDER(3, 2, 1));
 	SSORT(SORT_LIVE);
 	CHECK(SORDER(1, 2, 3));
+	/* suspects first, then new highs, then growth (unknown last) */
 	SSORT(SORT_LEAK);
-	CHECK(SORDER(2, 1, 3));
+	CHECK(SORDER(3, 2, 1));
+	rows[2].leak = false;
+	SSORT(SORT_LEAK);
+	CHECK(SORDER(2, 3, 1));
+	rows[0].highs = 7;
+	SSORT(SORT_LEAK);
+	CHECK(SORDER(2, 1, 3));		/* 1 has no growth */
 	SSORT(SORT_COMM);
 	CHECK(SORDER(2, 3, 1));
 	SSORT(SORT_RSS);
@@ -755,6 +1020,8 @@ int main(void)
 		return 1;
 	}
 	test_rates_and_leaks();
+	test_no_lifetime_rates();
+	test_leak_scenarios();
 	test_pid_twice();
 	test_sort_and_filter();
 	test_sort_sites();
