@@ -577,7 +577,17 @@ check "leaksim 200x50: the process first" [ "$(first_pid)" = "$leak_pid" ]
 check "leaksim 200x50: a worker's command line" wait_re "^ +[0-9]+ $(re "$(cut_to 8 "$(id -un)")") +python3 +live .* python3 -m worker --rank 17\$"
 keys c - - r a n k " " 1 Enter
 check "leaksim 200x50: c: ranks 1, 10-19" wait_for "Processes (11 shown)"
-keys c C-u Enter S L
+keys q
+check "leaksim: quits" wait_for "EXIT=0"
+# the filters of the command line: --cmdline, --user, --cgroup
+start --root "$tmp/leak" -d 1 --cmdline '"--rank 2"' --user "$(id -u)" --cgroup "\"$(cut_to 1 "$cg")\""
+check "leaksim 200x50: --cmdline --user --cgroup" wait_for "Filter: cmd '--rank 2' user '$(id -u)' cgroup '$(cut_to 1 "$cg")'"
+if [ "$cg" = - ]; then
+	check "leaksim 200x50: no cgroup, none shown" wait_for "Processes (0 shown)"
+else
+	check "leaksim 200x50: ranks 2, 20-29" wait_for "Processes (11 shown)"
+fi
+keys C C-u Enter u C-u Enter c C-u Enter S L
 check "leaksim 200x50: every site by leak" wait_for "Call sites of every process (92 shown)"
 check "leaksim 200x50: the leak first" wait_until 5 sh -c "[ \"\$(tmux -L $sock capture-pane -p -t t | awk '/^ +PID / { on = 1; next } on { print \$1; exit }')\" = $leak_pid ]"
 check "leaksim 200x50: its row" wait_re "^ +$leak_pid leaksim .* LEAK $(re "$(cut_to 30 "$leaksim $tmp/leak --stdin")") +ucx::Pool::grow\\(unsigned long\\)\\+0x16\$"
