@@ -407,6 +407,24 @@ static void key_leak(struct tui *t)
 		t->sort[sort_slot(t, v)] = SORT_LEAK;
 }
 
+/*
+ * a: ACCUM in the place of GROWTH/s (as iotop -a), and a sort by growth
+ * becomes a sort by accum; again: back
+ */
+static void key_accum(struct tui *t)
+{
+	enum sort_key from = t->accum ? SORT_ACCUM : SORT_GROWTH;
+	int i;
+
+	t->accum = !t->accum;
+	for (i = 0; i < S_NR; i++)
+		if (t->sort[i] == from)
+			t->sort[i] = t->accum ? SORT_ACCUM : SORT_GROWTH;
+	snprintf(t->msg, sizeof(t->msg), "%s", t->accum ?
+		 "ACCUM (growth since anontop started) before GROWTH/s" :
+		 "GROWTH/s before ACCUM");
+}
+
 /* One key; false to quit. */
 static bool key(struct tui *t, int ch)
 {
@@ -473,10 +491,7 @@ static bool key(struct tui *t, int ch)
 		key_leak(t);
 		break;
 	case 'a':
-		t->accum = !t->accum;
-		snprintf(t->msg, sizeof(t->msg), "%s", t->accum ?
-			 "ACCUM (growth since anontop started) before GROWTH/s" :
-			 "GROWTH/s before ACCUM");
+		key_accum(t);
 		break;
 	case ' ':
 		t->paused = !t->paused;
@@ -541,6 +556,7 @@ int tui_run(struct model *m, const struct tui_opts *o)
 	t.sort[S_ALL] = o->sort == SORT_LEAK || o->sort == SORT_ACCUM ?
 			o->sort : SORT_GROWTH;
 	t.reverse[S_PROCS] = t.reverse[S_SITES] = o->reverse;
+	t.accum = o->sort == SORT_ACCUM;	/* -s accum, -a */
 	t.delay = o->delay >= 0.1 ? o->delay : 0.1;
 	t.nr_pids = o->nr_pids < MAX_PIDS ? o->nr_pids : MAX_PIDS;
 	memcpy(t.pids, o->pids, t.nr_pids * sizeof(t.pids[0]));

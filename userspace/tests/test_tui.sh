@@ -289,6 +289,7 @@ check "80x24: a says so" wait_for "ACCUM (growth since anontop started) before G
 check "80x24: ACCUM of a row" wait_re '^ +4101 ucx_leak +live +6\.5 MiB +44 +0 B +- *$'
 keys S
 check "80x24: a: every site too" wait_re '^ +PID COMM +LIVE +ACCUM LEAK NAME$'
+check "80x24: a: its sort by growth now by accum" wait_for "Sort: accum"
 keys S a
 check "80x24: a again: GROWTH/s" wait_re '^ +PID COMM +STATE +LIVE REGIONS +GROWTH/s +RSSANON LEAK$'
 keys L
@@ -429,9 +430,14 @@ check "NO_COLOR: no colour in every site" [ "$(colours)" = 0 ]
 keys q
 check "NO_COLOR: quits" wait_for "EXIT=0"
 env=NO_COLOR=
-start --root "$tmp/grow" --proc "$tmp/noproc" -d 0.5
+size 80 24
+start --root "$tmp/grow" --proc "$tmp/noproc" -d 0.5 -a
 check "NO_COLOR empty: colours" wait_re '^ +4102 .*worker .* LEAK( .*)?$'
 check "NO_COLOR empty: colours" [ "$(colours)" -gt 0 ]
+check "-a: sorted by accum" wait_for "Sort: accum"
+check "-a: ACCUM in the place of GROWTH/s" wait_re '^ +PID COMM +STATE +LIVE REGIONS +ACCUM +RSSANON LEAK$'
+check "-a: the growing process first, accum > 0" wait_re '^ +4102 worker +live +[0-9.]+ KiB +[0-9]+ +\+[0-9.]+ KiB +- LEAK$'
+check "-a: first" rows_are "4102 4099 4101 4103 "
 keys q
 check "NO_COLOR empty: quits" wait_for "EXIT=0"
 env=
