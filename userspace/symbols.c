@@ -10,6 +10,12 @@
  *
  * C++ and Rust (legacy and v0) symbols are demangled with libiberty's
  * demangler, the one of GNU binutils' c++filt.
+ *
+ * Each object remembers what its addresses resolved to (symbol, demangled,
+ * and offset), so an address met again, in this process or in any other
+ * mapping the object, costs a hash lookup instead of a search of the
+ * symbol table and a demangling: 1,000 processes of one program share
+ * their frames' names.  At most MEMO_MAX addresses an object.
  */
 #include "symbols.h"
 
@@ -31,6 +37,16 @@ struct load_seg {
 	uint64_t offset, vaddr, filesz;
 };
 
+/* an address of an object and what it resolved to */
+struct sym_memo {
+	GElf_Addr lookup;	/* the module address searched for */
+	bool used;
+	char *symbol;		/* demangled; NULL: no symbol covers it */
+	GElf_Off symoff;
+};
+
+#define MEMO_MAX	(1u << 20)
+
 /* one mapped object, read once */
 struct object {
 	dev_t dev;
@@ -42,6 +58,8 @@ struct object {
 	GElf_Addr bias;
 	struct load_seg *segs;
 	size_t nr_segs;
+	struct sym_memo *memo;	/* open addressing, a power of two */
+	size_t memo_size, memo_used;
 };
 
 /* the maps of one process, and the object of each mapping once opened */
@@ -88,10 +106,111 @@ struct symbolizer *sym_new(const char *procdir, const char *debuginfo_path)
 
 static void object_free(struct object *o)
 {
+	size_t i;
+
 	if (o->dwfl)
 		dwfl_end(o->dwfl);
+	for (i = 0; i < o->memo_size; i++)
+		free(o->memo[i].symbol);
+	free(o->memo);
 	free(o->segs);
 	free(o);
+}
+
+static size_t memo_slot(const struct sym_memo *v, size_t size,
+			GElf_Addr lookup)
+{
+	size_t i = (size_t)((lookup * 0x9e3779b97f4a7c15ull) >> 20) & (size - 1);
+
+	while (v[i].used && v[i].lookup != lookup)
+		i = (i + 1) & (size - 1);
+	return i;
+}
+
+/* The memo of @lookup in @o, or NULL. */
+static const struct sym_memo *memo_find(const struct object *o,
+					GElf_Addr lookup)
+{
+	const struct sym_memo *e;
+
+	if (!o->memo_size)
+		return NULL;
+	e = &o->memo[memo_slot(o->memo, o->memo_size, lookup)];
+	return e->used ? e : NULL;
+}
+
+/*
+ * Remember that @lookup resolved to @symbol (taken over; may be NULL) at
+ * @symoff.  When the memo is full or memory runs out the symbol is freed
+ * and nothing is remembered: the next lookup searches again.
+ */
+static void memo_add(struct object *o, GElf_Addr lookup, char *symbol,
+		     GElf_Off symoff)
+{
+	struct sym_memo *e;
+
+	if ((o->memo_used + 1) * 2 > o->memo_size) {
+		size_t size = o->memo_size ? o->memo_size * 2 : 256, i;
+		struct sym_memo *v;
+
+		if (size > 2 * (size_t)MEMO_MAX ||
+		    !(v = calloc(size, sizeof(*v)))) {
+			free(symbol);
+			return;
+		}
+		for (i = 0; i < o->memo_size; i++)
+			if (o->memo[i].used)
+				v[memo_slot(v, size, o->memo[i].lookup)] =
+					o->memo[i];
+		free(o->memo);
+		o->memo = v;
+		o->memo_size = size;
+	}
+	e = &o->memo[memo_slot(o->memo, o->memo_size, lookup)];
+	e->used = true;
+	e->lookup = lookup;
+	e->symbol = symbol;
+	e->symoff = symoff;
+	o->memo_used++;
+}
+
+/*
+ * The symbol covering module address @lookup of @o, demangled, malloc()ed
+ * into *@symbol (NULL: none), and the offset into it in *@symoff; 0 or
+ * -ENOMEM.
+ */
+static int object_symbol(struct object *o, GElf_Addr lookup, char **symbol,
+			 GElf_Off *symoff)
+{
+	const struct sym_memo *e = memo_find(o, lookup);
+	const char *name;
+	char *memo;
+	GElf_Sym s;
+
+	*symbol = NULL;
+	*symoff = 0;
+	if (e) {
+		*symoff = e->symoff;
+		if (e->symbol && !(*symbol = strdup(e->symbol)))
+			return -ENOMEM;
+		return 0;
+	}
+	name = dwfl_module_addrinfo(o->mod, lookup, symoff, &s, NULL, NULL,
+				    NULL);
+	if (!name || !*name) {
+		*symoff = 0;
+		memo_add(o, lookup, NULL, 0);
+		return 0;
+	}
+	*symbol = sym_demangle(name);
+	if (!*symbol)
+		*symbol = strdup(name);
+	if (!*symbol)
+		return -ENOMEM;
+	memo = strdup(*symbol);
+	if (memo)
+		memo_add(o, lookup, memo, *symoff);
+	return 0;
 }
 
 void sym_forget_maps(struct symbolizer *sym)
@@ -340,20 +459,12 @@ int sym_resolve(struct symbolizer *sym, int pid, uint64_t addr, bool after_call,
 	out->offset = vaddr;
 	{
 		GElf_Addr lookup = vaddr + o->bias - (after_call ? 1 : 0);
-		GElf_Off symoff = 0;
-		GElf_Sym s;
-		const char *name;
+		GElf_Off symoff;
 
-		name = dwfl_module_addrinfo(o->mod, lookup, &symoff, &s, NULL,
-					    NULL, NULL);
-		if (name && *name) {
-			out->symbol = sym_demangle(name);
-			if (!out->symbol)
-				out->symbol = strdup(name);
-			if (!out->symbol)
-				return -ENOMEM;
+		if (object_symbol(o, lookup, &out->symbol, &symoff))
+			return -ENOMEM;
+		if (out->symbol)
 			out->offset = symoff + (after_call ? 1 : 0);
-		}
 	}
 	return 0;
 }

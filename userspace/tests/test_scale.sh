@@ -6,7 +6,7 @@
 # read and parse and of samples of the process view and of --sites; then
 # anontop -b --sites -n 2 and anontop -b -n 3 run end to end.  Prints the
 # figures (wall and CPU seconds: the machine may be shared), asserts only
-# what the samples hold.  Not part of "make check" (a minute or more):
+# what the samples hold.  Part of "make check" (about 35 s); alone:
 # "make scale".  Ends with "test_scale: N passed, N failed".
 set -u
 anontop=$1

@@ -112,6 +112,51 @@ static void test_symtab(struct symbolizer *s)
 	sym_frame_clear(&f);
 }
 
+/*
+ * The memo of resolved addresses: 2,048 addresses of libsymtest.so (its
+ * functions and past them), resolved twice by one symbolizer (the second
+ * time from its memo, grown and rehashed on the way), give what a fresh
+ * symbolizer finds by searching for each address once.
+ */
+#define MEMO_ADDRS 2048
+static void test_memo(struct symbolizer *s)
+{
+	static char first[MEMO_ADDRS][512];
+	struct symbolizer *fresh = sym_new("/proc", NULL);
+	struct sym_frame f = { 0 };
+	char path[PATH_MAX];
+	unsigned int i, differ = 0, named = 0;
+	struct lib l;
+
+	snprintf(path, sizeof(path), "%s/libsymtest.so", dir);
+	CHECK(fresh != NULL);
+	CHECK(load_new(s, path, &l) == 0);
+	if (!l.handle || !fresh)
+		goto out;
+	for (i = 0; i < MEMO_ADDRS; i++)
+		snprintf(first[i], sizeof(first[i]), "%s",
+			 name(s, getpid(), l.alpha + i, i & 1, &f));
+	for (i = MEMO_ADDRS; i-- > 0;) {
+		const char *again = name(s, getpid(), l.alpha + i, i & 1, &f);
+		char once[512];
+
+		snprintf(once, sizeof(once), "%s", again);
+		again = name(fresh, getpid(), l.alpha + i, i & 1, &f);
+		if (strcmp(once, again) || strcmp(first[i], again)) {
+			if (!differ++)
+				fprintf(stderr, "memo: %#x: %s, then %s; fresh %s\n",
+					i, first[i], once, again);
+		}
+		named += !!strchr(again, '!');
+	}
+	CHECK_U64(differ, 0);
+	/* the addresses named some functions, and some lay past them */
+	CHECK(named > 0 && named < MEMO_ADDRS);
+out:
+	sym_frame_clear(&f);
+	sym_free(fresh);
+}
+
 static void test_stripped(struct symbolizer *s)
 {
 	struct sym_frame f = { 0 };
@@ -472,6 +517,7 @@ int main(int argc, char **argv)
 	CHECK(s != NULL);
 	if (s) {
 		test_symtab(s);
+		test_memo(s);
 		test_stripped(s);
 		test_deleted(s);
 		test_fake_proc(s);
