@@ -2,6 +2,9 @@
 # anonstat - top-level build.
 #
 #   make              anonstat.ko against $(KDIR) and the userspace tools
+#   make userspace-arm64  anontop and the demo cross-built for arm64 (Grace,
+#                     GH200) into userspace/build/arm64/, against bookworm's
+#                     arm64 libraries unpacked under ~/.cache/anonstat
 #   make demo         boot a VM, load the module, show what it sees
 #   make check        host unit tests, the guest shell under tmux, the
 #                     guest suite on every VM kernel and on the arm64 ones
@@ -58,7 +61,7 @@ DEB_DIR := build/deb
 
 NEED = $(CURDIR)/tests/need
 
-.PHONY: all module userspace guest-programs stress-programs check \
+.PHONY: all module userspace userspace-arm64 guest-programs stress-programs check \
 	check-host check-vm check-stress check-fresh bench demo clean help \
 	install install-userspace install-module install-dkms-src uninstall \
 	dkms-install dkms-remove deb check-packaging
@@ -75,6 +78,10 @@ module:
 userspace:
 	$(MAKE) -C userspace
 
+# (the arm64 guests' anontop: tests/vm/run --arch arm64 builds it too)
+userspace-arm64:
+	$(MAKE) -C userspace ARCH=arm64
+
 guest-programs:
 	$(MAKE) -C tests/guest
 
@@ -85,7 +92,7 @@ stress-programs:
 # a recipe (in order) rather than prerequisites (which make -j may reorder).
 check:
 	@$(NEED) check
-	$(MAKE) userspace guest-programs stress-programs
+	$(MAKE) userspace guest-programs stress-programs $(if $(ARM64_KERNELS),userspace-arm64)
 	tests/run-all --stress --packaging --fresh --arm64 "$(ARM64_KERNELS)" $(KERNELS)
 
 check-host:
@@ -95,7 +102,7 @@ check-host:
 
 check-vm:
 	@$(NEED) matrix arm64
-	$(MAKE) userspace guest-programs
+	$(MAKE) userspace guest-programs $(if $(ARM64_KERNELS),userspace-arm64)
 	tests/run-all --no-host --arm64 "$(ARM64_KERNELS)" $(KERNELS)
 
 check-stress:

@@ -7,8 +7,9 @@
 # usage: suite.sh [--no-anontop] [TEST...]   (default: every test_* below)
 #
 # --no-anontop: skip the tests that run anontop, saying so (not counted as
-# passed): the arm64 guests have no anontop, which needs the libdw and
-# ncursesw of the guest's architecture.
+# passed), for a guest without anontop (tests/vm/run copies it into the
+# amd64 and the arm64 guests: on arm64 cross-built, make -C userspace
+# ARCH=arm64).
 #
 # The test programs (tests/guest/src/*.c) print their own "ok NAME" /
 # "FAIL NAME: why" lines; run_prog counts each of them as one test.
@@ -202,9 +203,10 @@ test_acct_hostile_cfi() {
 }
 
 # the real UCX case (issue 14): Debian's libucm hooks in bistro mode, two
-# callers in a program without frame pointers.  amd64 guests only: the arm64
-# guests' programs are cross-built, and Debian's arm64 UCX is not installed
-# for that (tests/guest/Makefile leaves acct_ucx out).
+# callers in a program without frame pointers.  The arm64 guests' acct_ucx
+# is cross-built against Debian's arm64 UCX in the sysroot of anontop's
+# arm64 build (tests/vm/run: UCX_SYSROOT); a cross build without one
+# leaves it out (tests/guest/Makefile), and this says so.
 test_acct_ucx() {
 	if [ "$(uname -m)" != x86_64 ] && ! command -v acct_ucx >/dev/null; then
 		echo "skip $T: no acct_ucx (Debian's UCX) for $(uname -m) in this guest"

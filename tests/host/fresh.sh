@@ -10,7 +10,12 @@
 #      other groups (prometheus, the arm64 cross compiler);
 #   2. tests/vm/kernels prepare 6.1-debug: the stress campaign's debug
 #      kernel configures and builds (it installs the debug-kernel group);
-#   3. every package of every group exists in bookworm (apt-get -s).
+#   3. every package of every group exists in bookworm (apt-get -s);
+#   4. the arm64 sysroot of anontop's cross build (tests/vm/arm64-sysroot,
+#      the group arm64-sysroot as arm64 packages): apt resolves them and
+#      what they depend on in bookworm's arm64 archive, and they unpack
+#      into a sysroot holding the libraries anontop links (nothing is
+#      installed for it).
 #
 # The chroot is made once and cached in $ANONSTAT_CACHE/chroots/
 # fresh-bookworm-make; every run starts from it unchanged (an overlay whose
@@ -79,6 +84,9 @@ step debug tests/vm/kernels prepare 6.1-debug
 # shellcheck disable=SC2046 # a list of package names
 step names apt-get install -s -q --no-install-recommends \
 	$(tests/need --list $(sed -n 's/^\([a-z0-9-]*\):.*/\1/p' tests/packages))
+dpkg-query -W -f='${Package} ${Status}\n' >/root/out/installed-before-sysroot.txt
+step sysroot tests/vm/arm64-sysroot
+dpkg-query -W -f='${Package} ${Status}\n' >/root/out/installed-after-sysroot.txt
 STEPS
 
 echo "  running make demo and the debug kernel in a clean bookworm chroot"
@@ -150,5 +158,30 @@ if [ "$(rc_of names)" = 0 ]; then
 else
 	bad "every package of tests/packages exists in bookworm" "apt-get -s failed"
 	tail_of names
+fi
+
+# 4. the arm64 sysroot: every package of the group, for arm64, with the
+# libraries anontop and the demo link, and no package installed for it
+# (the overlay is unmounted: the chroot's new files are its upper layer)
+sysroot=$work/upper/root/.cache/anonstat/arm64/sysroot
+want=$("$top/tests/need" --list arm64-sysroot | sed 's/$/:arm64/')
+missing=
+for p in $want; do
+	grep -q "^$p=" "$sysroot/.complete" 2>/dev/null || missing+=" $p"
+done
+for l in libdw.so libelf.so libncursesw.so libtinfo.so libucm.so; do
+	[ -e "$sysroot/usr/lib/aarch64-linux-gnu/$l" ] || missing+=" $l"
+done
+if [ "$(rc_of sysroot)" = 0 ] && [ -z "$missing" ]; then
+	ok "the arm64 sysroot resolves and unpacks ($(wc -l <"$sysroot/.complete") packages)"
+else
+	bad "the arm64 sysroot resolves and unpacks" "exit $(rc_of sysroot), missing:${missing:- none}"
+	tail_of sysroot
+fi
+if cmp -s "$out/installed-before-sysroot.txt" "$out/installed-after-sysroot.txt" &&
+	[ -s "$out/installed-after-sysroot.txt" ]; then
+	ok "the arm64 sysroot installs nothing"
+else
+	bad "the arm64 sysroot installs nothing" "dpkg's list changed (or is missing)"
 fi
 finish

@@ -18,6 +18,7 @@
 #   apt/SERIES-arm64/      private apt root of an arm64 series (arm64 + amd64)
 #   arm64/busybox          busybox-static:arm64 for the arm64 guests
 #   arm64/gdb/             gdb-minimal:arm64 and its dependencies, unpacked
+#   arm64/sysroot/         anontop's arm64 -dev packages and their dependencies, unpacked
 #   ccache/                ccache's directory for the debug kernel's builds
 
 ANONSTAT_CACHE=${ANONSTAT_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/anonstat}
@@ -328,6 +329,45 @@ vm_fetch_gdb_arm64() {
 	rm -rf "$dir.dl"
 	[ -x "$dir/usr/bin/gdb" ] || vm_die "no usr/bin/gdb in gdb-minimal:arm64"
 	echo "$pkgs" >"$dir/.complete"
+}
+
+# The sysroot anontop and the demo are cross-built against for the arm64
+# guests (userspace/Makefile, ARCH=arm64; tests/vm/arm64-sysroot): the
+# packages of the group arm64-sysroot of tests/packages as bookworm's arm64
+# packages, and what they depend on (libc6-dev, zlib, liblzma, libbz2,
+# libzstd, libtinfo, ...), as apt resolves them in the private arm64 root
+# of 6.1, downloaded and unpacked under arm64/sysroot (never installed).
+# Absolute symbolic links are made relative to the sysroot.  The list of
+# packages and versions is kept in arm64/sysroot/.complete (touched when
+# it is still the same): a new one is fetched again.  Prints the sysroot.
+vm_fetch_sysroot_arm64() {
+	local VM_ARCH=arm64 dir=$ANONSTAT_CACHE/arm64/sysroot f pkgs want l t
+	want=$("$(dirname "${BASH_SOURCE[0]}")/../need" --list arm64-sysroot | sed 's/$/:arm64/' |
+		tr '\n' ' ') || vm_die "no group arm64-sysroot in tests/packages"
+	vm_apt_update 6.1
+	# shellcheck disable=SC2086 # a list of package names
+	pkgs=$(vm_apt 6.1 apt-get -s -qq install --no-install-recommends $want |
+		sed -n 's/^Inst \([^ ]*\) (\([^ ]*\) .*\[\([a-z0-9]*\)\]).*$/\1:\3=\2/p' | sort)
+	[ -n "$pkgs" ] || vm_die "apt cannot resolve $want"
+	if [ "$(cat "$dir/.complete" 2>/dev/null)" = "$pkgs" ]; then
+		touch "$dir/.complete"
+		echo "$dir"
+		return 0
+	fi
+	rm -rf "$dir" "$dir.dl"
+	vm_log "downloading the arm64 sysroot: ${want}and $(($(wc -l <<<"$pkgs") - $(wc -w <<<"$want"))) dependencies"
+	# shellcheck disable=SC2086
+	vm_download 6.1 "$dir.dl" $pkgs
+	for f in "$dir.dl"/*.deb; do
+		dpkg-deb -x "$f" "$dir" || vm_die "dpkg-deb -x $f failed"
+	done
+	rm -rf "$dir.dl"
+	find "$dir" -type l -lname '/*' | while read -r l; do
+		t=$(readlink "$l")
+		ln -sfn "$(realpath -m --relative-to="$(dirname "$l")" "$dir$t")" "$l"
+	done
+	echo "$pkgs" >"$dir/.complete"
+	echo "$dir"
 }
 
 # Make the build chroot of SUITE holding the headers of REL and dkms (for

@@ -5,9 +5,11 @@
  *
  * libucm patches libc's mmap and munmap (bistro mode) and reports every
  * call to the handlers installed with ucm_set_event_handler(), from inside
- * its hooks, before it makes the system call itself (syscall(SYS_munmap)).
- * This program installs one, the way UCX's registration cache does: a
- * munmap of a registered buffer queues an invalidation entry in a pool.
+ * its hooks; one of priority 0, as here, after the system call libucm
+ * makes itself (syscall(SYS_munmap); ucm.h: ">= 0 - called after the
+ * original implementation").  This program installs one, the way UCX's
+ * registration cache does: a munmap of a registered buffer queues an
+ * invalidation entry in a pool.
  * Its bug, the one the demo shows (vLLM's leak through UCX's rcache): the
  * pool grows by one 64 KiB chunk for each such event and never gives one
  * back.  Like UCX's pool (ucs_rcache_mp_chunk_alloc), it maps its chunks
@@ -60,8 +62,9 @@ static pthread_cond_t cond = PTHREAD_COND_INITIALIZER;
 static long cycles_wanted, cycles_done;	/* under lock */
 static volatile sig_atomic_t stop;
 
-/* the registration cache: one registered region at a time (the buffer) */
-static _Atomic uintptr_t reg_start, reg_end;
+/* the registration cache: one registered region at a time, the buffer
+ * (BUF_LEN bytes at reg_start; 0: none) */
+static _Atomic uintptr_t reg_start;
 static atomic_size_t pool_bytes;
 
 static void die(const char *what)
@@ -85,9 +88,13 @@ __attribute__((noipa)) static void *rcache_chunk_alloc(void)
 }
 
 /*
- * libucm's munmap event, called inside its hook before the system call:
- * an unmap that overlaps the registered region queues an invalidation
- * entry, in a new pool chunk (the leak).
+ * libucm's munmap event, called inside its hook after the system call:
+ * the unmap of the registered buffer (its start and length) ends the
+ * registration and queues an invalidation entry, in a new pool chunk (the
+ * leak).  Exactly, not any overlap: the main thread's free() is reported
+ * once its memory is unmapped, by when the progress thread may have mapped
+ * and registered its next buffer in the same place; and claimed with a
+ * compare-and-exchange, once.
  */
 __attribute__((noipa)) static void rcache_unmapped(ucm_event_type_t type,
 						   ucm_event_t *ev, void *arg)
@@ -95,13 +102,11 @@ __attribute__((noipa)) static void rcache_unmapped(ucm_event_type_t type,
 	uintptr_t start = (uintptr_t)ev->munmap.address;
 
 	(void)arg;
-	if (type != UCM_EVENT_MUNMAP || start >= atomic_load(&reg_end) ||
-	    start + ev->munmap.size <= atomic_load(&reg_start))
+	if (type != UCM_EVENT_MUNMAP || !start || ev->munmap.size != BUF_LEN ||
+	    !atomic_compare_exchange_strong(&reg_start, &start, 0))
 		return;
 	if (!rcache_chunk_alloc())
 		die("pool chunk");
-	atomic_store(&reg_start, 0);
-	atomic_store(&reg_end, 0);
 }
 
 /* one cycle of the progress engine: a buffer mapped, registered, unmapped */
@@ -113,7 +118,6 @@ __attribute__((noipa)) static void progress_cycle(void)
 	if (buf == MAP_FAILED)
 		die("mmap");
 	atomic_store(&reg_start, (uintptr_t)buf);
-	atomic_store(&reg_end, (uintptr_t)buf + BUF_LEN);
 	memset(buf, 1, BUF_LEN);
 	if (munmap(buf, BUF_LEN))
 		die("munmap");

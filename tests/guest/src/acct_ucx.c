@@ -35,7 +35,11 @@
  *   #3 ucm_event_dispatch+0x3b           #8 __libc_start_main+0x85
  *   #4 ucm_mmap+0x74                     #9 _start+0x21
  *
- * usage: acct_ucx   (root, anonstat loaded; amd64 with libucx0)
+ * On arm64 (UCX 1.13.1 in the 6.12 VM) the leaking site's frames were
+ * #0 syscall, #1-#3 in libucm, #4 ucx_leak_map, #5 main, ... #8 _start:
+ * libucm's raw wrappers tail-call syscall() there, so fewer frames.
+ *
+ * usage: acct_ucx   (root, anonstat loaded; libucx0)
  */
 #include <dlfcn.h>
 #include <inttypes.h>
@@ -100,8 +104,31 @@ static uint64_t pc_of(const struct as_site *site, int i)
 /*
  * Where the jump at the entry of fn goes, or 0 if fn does not start with
  * one: UCX's x86-64 bistro patch is "jmp rel32" when the target is within
- * 2 GiB, else "movabs $target, %r11; jmp *%r11".
+ * 2 GiB, else "movabs $target, %r11; jmp *%r11"; its arm64 one (UCX 1.13)
+ * "movz x15, #a, lsl #48; movk x15, #b, lsl #32; movk x15, #c, lsl #16;
+ * movk x15, #d; br x15".
  */
+#if defined(__aarch64__)
+static uint64_t entry_jump(const void *fn)
+{
+	uint64_t target = 0;
+	uint32_t insn[5];
+	int i;
+
+	memcpy(insn, fn, sizeof(insn));
+	if (insn[4] != 0xd61f01e0)			/* br x15 */
+		return 0;
+	for (i = 0; i < 4; i++) {
+		/* movz (i = 0) or movk, 64-bit, into x15, lsl #16 * (3 - i) */
+		uint32_t want = (i ? 0xf2800000 : 0xd2800000) | (uint32_t)(3 - i) << 21 | 15;
+
+		if ((insn[i] & 0xffe0001f) != want)
+			return 0;
+		target |= (uint64_t)((insn[i] >> 5) & 0xffff) << (16 * (3 - i));
+	}
+	return target;
+}
+#else
 static uint64_t entry_jump(const void *fn)
 {
 	const unsigned char *c = fn;
@@ -119,6 +146,7 @@ static uint64_t entry_jump(const void *fn)
 	}
 	return 0;
 }
+#endif
 
 static bool in_object(uint64_t addr, const char *prefix)
 {
