@@ -633,6 +633,9 @@ int main(int argc, char **argv)
 			.pids = o.pids,
 			.nr_pids = o.nr_pids,
 			.comm = o.comm,
+			.cmdline = o.cmdline,
+			.user = o.user,
+			.cgroup = o.cgroup,
 		};
 
 		ret = tui_run(&m, &t);

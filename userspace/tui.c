@@ -4,10 +4,12 @@
  * prompts, and when to sample; tui_draw.c draws the screen.
  *
  * Views: processes -> call sites (with a pane showing every frame of the
- * selected site) -> one site's details; threads of a process; help.  The
- * model is sampled every delay seconds; opening a view completes the last
- * sample with what the view needs (regions and names of one process's
- * sites, or threads) without waiting for the next.
+ * selected site) -> one site's details; threads of a process; the call
+ * sites of every process (S or Tab from any view) -> a site's details;
+ * help.  The model is sampled every delay seconds; opening a view
+ * completes the last sample with what the view needs (regions and names
+ * of one process's sites, of every process's for the node-wide view, or
+ * threads) without waiting for the next.
  *
  * The terminal is restored by endwin() on every way out: q, SIGINT,
  * SIGTERM and SIGHUP (a flag the loop polls every 100 ms), exit() (an
@@ -85,7 +87,9 @@ static void configure(struct tui *t)
 	enum view v = cur_view(t);
 
 	t->m->want_threads = v == V_THREADS;
-	if (v == V_SITES || v == V_DETAIL) {
+	if (v == V_ALLSITES) {
+		t->m->detail = DETAIL_ALL;	/* every site needs its name */
+	} else if (v == V_SITES || v == V_DETAIL) {
 		t->m->detail = DETAIL_PIDS;
 		t->m->detail_pids = &t->pid;
 		t->m->nr_detail_pids = 1;
@@ -143,6 +147,8 @@ static bool prompt(struct tui *t, const char *text, char *buf, size_t size)
 		}
 		if ((ch == KEY_BACKSPACE || ch == 127 || ch == 8) && n > 0)
 			buf[--n] = '\0';
+		else if (ch == 21)	/* ^U: the whole line */
+			buf[n = 0] = '\0';
 		else if (ch >= 0x20 && ch < 0x7f && n + 1 < size) {
 			buf[n++] = (char)ch;
 			buf[n] = '\0';
@@ -177,19 +183,34 @@ static int parse_pid_list(const char *s, int *pids, size_t max, size_t *n)
 	}
 }
 
+/* the next (@dir 1) or previous (-1) sort column among those shown */
 static void key_sort(struct tui *t, int dir)
 {
-	int w = cur_view(t) != V_PROCS;
-	const struct col *c = w ? site_cols : proc_cols;
-	int nc = w ? NCOLS(site_cols) : NCOLS(proc_cols), i;
+	enum view v = cur_view(t);
+	int slot = sort_slot(t, v), keys[MAX_COLS], n = 0, i, j, nc;
+	const struct col *c;
+	struct layout lay;
 
-	if (cur_view(t) == V_THREADS || cur_view(t) == V_DETAIL)
+	if (v != V_PROCS && v != V_SITES && v != V_ALLSITES)
 		return;
-	for (i = 0; i < nc; i++)
-		if (c[i].key == (int)t->sort[w])
+	c = tui_cols(v, &nc);
+	tui_layout(t, v, &lay);
+	for (i = 0; i < lay.n; i++) {
+		int k = c[lay.idx[i]].key;
+
+		for (j = 0; j < n && keys[j] != k; j++)
+			;
+		if (k >= 0 && j == n)
+			keys[n++] = k;
+	}
+	if (!n)
+		return;
+	for (i = 0; i < n; i++)
+		if (keys[i] == (int)t->sort[slot])
 			break;
-	i = ((i == nc ? 0 : i) + dir + nc) % nc;
-	t->sort[w] = (enum sort_key)c[i].key;
+	if (i == n)	/* sorted by a column not shown: start at the first */
+		i = dir > 0 ? n - 1 : 0;
+	t->sort[slot] = (enum sort_key)keys[(i + dir + n) % n];
 }
 
 static void push(struct tui *t, enum view v)
@@ -216,10 +237,24 @@ static void open_selected(struct tui *t)
 	if (cur_view(t) == V_PROCS && t->nr_procs) {
 		t->pid = t->procs[l->sel]->r->pid;
 		push(t, V_SITES);
-	} else if (cur_view(t) == V_SITES && t->nr_sites) {
+	} else if ((cur_view(t) == V_SITES || cur_view(t) == V_ALLSITES) &&
+		   t->nr_sites) {
+		t->pid = t->sites[l->sel]->r->pid;
 		t->site_id = t->sites[l->sel]->r->id;
 		push(t, V_DETAIL);
 	}
+}
+
+/* S, Tab: the node-wide sites view over the processes, or back from it */
+static void toggle_all_sites(struct tui *t)
+{
+	if (cur_view(t) == V_ALLSITES) {
+		t->depth = 1;
+		complete(t);
+		return;
+	}
+	t->depth = 1;
+	push(t, V_ALLSITES);
 }
 
 static void open_threads(struct tui *t)
@@ -244,7 +279,8 @@ static void key_move(struct tui *t, int ch)
 	int pane;
 	long page = tui_list_rows(v, &pane), n;
 
-	n = v == V_PROCS ? t->nr_procs : v == V_SITES ? t->nr_sites :
+	n = v == V_PROCS ? t->nr_procs :
+	    v == V_SITES || v == V_ALLSITES ? t->nr_sites :
 	    v == V_THREADS && t->proc ? (long)t->proc->nr_threads : 1000;
 	if (page < 1)
 		page = 1;
@@ -277,7 +313,7 @@ static void key_move(struct tui *t, int ch)
 	if (v == V_PROCS && n)
 		l->id = (uint64_t)(unsigned int)t->procs[l->sel]->r->pid << 1 |
 			t->procs[l->sel]->r->exited;
-	else if (v == V_SITES && n)
+	else if ((v == V_SITES || v == V_ALLSITES) && n)
 		l->id = t->sites[l->sel]->r->id;
 	else if (v == V_THREADS && n)
 		l->id = (uint64_t)t->proc->threads[l->sel].tid;
@@ -351,6 +387,44 @@ static void key_comm(struct tui *t)
 	snprintf(t->comm, sizeof(t->comm), "%s", buf);
 }
 
+/* a filter of text: @what the prompt, @buf the filter itself */
+static void key_filter(struct tui *t, const char *what, char *buf, size_t size)
+{
+	char text[FILTER_MAX];
+
+	snprintf(text, sizeof(text), "%s", buf);
+	if (!prompt(t, what, text, size < sizeof(text) ? size : sizeof(text)))
+		return;
+	snprintf(buf, size, "%s", text);
+}
+
+/* L: sort the list by leak (suspects first) */
+static void key_leak(struct tui *t)
+{
+	enum view v = cur_view(t);
+
+	if (v == V_PROCS || v == V_SITES || v == V_ALLSITES)
+		t->sort[sort_slot(t, v)] = SORT_LEAK;
+}
+
+/*
+ * a: ACCUM in the place of GROWTH/s (as iotop -a), and a sort by growth
+ * becomes a sort by accum; again: back
+ */
+static void key_accum(struct tui *t)
+{
+	enum sort_key from = t->accum ? SORT_ACCUM : SORT_GROWTH;
+	int i;
+
+	t->accum = !t->accum;
+	for (i = 0; i < S_NR; i++)
+		if (t->sort[i] == from)
+			t->sort[i] = t->accum ? SORT_ACCUM : SORT_GROWTH;
+	snprintf(t->msg, sizeof(t->msg), "%s", t->accum ?
+		 "ACCUM (growth since anontop started) before GROWTH/s" :
+		 "GROWTH/s before ACCUM");
+}
+
 /* One key; false to quit. */
 static bool key(struct tui *t, int ch)
 {
@@ -382,8 +456,9 @@ static bool key(struct tui *t, int ch)
 		key_sort(t, -1);
 		break;
 	case 'R': case 'I':
-		if (cur_view(t) == V_PROCS || cur_view(t) == V_SITES)
-			t->reverse[cur_view(t) != V_PROCS] ^= true;
+		if (cur_view(t) == V_PROCS || cur_view(t) == V_SITES ||
+		    cur_view(t) == V_ALLSITES)
+			t->reverse[sort_slot(t, cur_view(t))] ^= true;
 		break;
 	case 't':
 		open_threads(t);
@@ -396,6 +471,27 @@ static bool key(struct tui *t, int ch)
 		break;
 	case '/': case 'o':
 		key_comm(t);
+		break;
+	case 'c':
+		key_filter(t, "Show command lines containing (empty for all): ",
+			   t->cmdline, sizeof(t->cmdline));
+		break;
+	case 'u':
+		key_filter(t, "Show the processes of user (name or uid, empty for "
+			   "all): ", t->user, sizeof(t->user));
+		break;
+	case 'C':
+		key_filter(t, "Show cgroup paths containing (a container id too; "
+			   "empty for all): ", t->cgroup, sizeof(t->cgroup));
+		break;
+	case 'S': case '\t':
+		toggle_all_sites(t);
+		break;
+	case 'L':
+		key_leak(t);
+		break;
+	case 'a':
+		key_accum(t);
 		break;
 	case ' ':
 		t->paused = !t->paused;
@@ -414,7 +510,15 @@ static bool key(struct tui *t, int ch)
 	return true;
 }
 
-static void start_curses(void)
+/* colours unless NO_COLOR is set and not empty (no-color.org) */
+static bool want_color(void)
+{
+	const char *e = getenv("NO_COLOR");
+
+	return !(e && *e);
+}
+
+static bool start_curses(void)
 {
 	initscr();
 	curses_active = true;
@@ -424,7 +528,7 @@ static void start_curses(void)
 	keypad(stdscr, TRUE);
 	set_escdelay(25);
 	curs_set(0);
-	if (has_colors()) {
+	if (want_color() && has_colors()) {
 		start_color();
 		use_default_colors();
 		init_pair(C_HEADER, COLOR_GREEN, -1);
@@ -432,30 +536,39 @@ static void start_curses(void)
 		init_pair(C_ERROR, COLOR_RED, -1);
 		init_pair(C_LEAK, COLOR_RED, -1);
 		init_pair(C_TITLE, COLOR_BLUE, -1);
+		return true;
 	}
+	return false;
 }
 
 int tui_run(struct model *m, const struct tui_opts *o)
 {
 	static struct tui t;
-	bool run = true;
+	bool run = true, redraw = true;
 
 	memset(&t, 0, sizeof(t));
 	t.m = m;
 	t.o = o;
 	t.stack[0] = V_PROCS;
 	t.depth = 1;
-	t.sort[0] = o->sort;
-	t.sort[1] = o->sort == SORT_PID ? SORT_LIVE : o->sort;
-	t.reverse[0] = t.reverse[1] = o->reverse;
+	t.sort[S_PROCS] = o->sort;
+	t.sort[S_SITES] = o->sort == SORT_PID ? SORT_LIVE : o->sort;
+	t.sort[S_ALL] = o->sort == SORT_LEAK || o->sort == SORT_ACCUM ?
+			o->sort : SORT_GROWTH;
+	t.reverse[S_PROCS] = t.reverse[S_SITES] = o->reverse;
+	t.accum = o->sort == SORT_ACCUM;	/* -s accum, -a */
 	t.delay = o->delay >= 0.1 ? o->delay : 0.1;
 	t.nr_pids = o->nr_pids < MAX_PIDS ? o->nr_pids : MAX_PIDS;
 	memcpy(t.pids, o->pids, t.nr_pids * sizeof(t.pids[0]));
 	snprintf(t.comm, sizeof(t.comm), "%s", o->comm ? o->comm : "");
+	snprintf(t.cmdline, sizeof(t.cmdline), "%s", o->cmdline ? o->cmdline : "");
+	snprintf(t.user, sizeof(t.user), "%s", o->user ? o->user : "");
+	snprintf(t.cgroup, sizeof(t.cgroup), "%s", o->cgroup ? o->cgroup : "");
 	install_signals();
-	start_curses();
+	t.color = start_curses();
 	t.next_sample = now();
 	while (run && !stop_signal) {
+		bool dirty = false;
 		double wait;
 		int ch;
 
@@ -464,13 +577,22 @@ int tui_run(struct model *m, const struct tui_opts *o)
 			t.next_sample += t.delay;
 			if (t.next_sample < now())
 				t.next_sample = now() + t.delay;
+			dirty = true;
 		}
-		tui_draw(&t);
+		/*
+		 * draw after a sample, a key or a resize only: selecting and
+		 * sorting 100,000 sites every 100 ms would cost a CPU
+		 */
+		if (dirty || redraw)
+			tui_draw(&t);
+		redraw = false;
 		wait = t.paused ? POLL_MS : (t.next_sample - now()) * 1000;
 		timeout(wait < 1 ? 1 : wait > POLL_MS ? POLL_MS : (int)wait);
 		ch = getch();
-		if (ch != ERR)
+		if (ch != ERR) {
 			run = key(&t, ch);
+			redraw = true;
+		}
 	}
 	restore_terminal();
 	free(t.procs);

@@ -17,6 +17,9 @@ struct tui_opts {
 	const int *pids;	/* initial pid filter */
 	size_t nr_pids;
 	const char *comm;	/* initial name filter, or NULL */
+	const char *cmdline;	/* initial command-line filter, or NULL */
+	const char *user;	/* initial user filter, or NULL */
+	const char *cgroup;	/* initial cgroup filter, or NULL */
 };
 
 /*
