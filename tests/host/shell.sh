@@ -77,7 +77,7 @@ for spec in "$@"; do
 	check "Ctrl-C stops the guest command, not the VM" wait_for 30 '^after=130$'
 	type_line 'anontop -d 0.5'
 	check "anontop's header" wait_for 60 "anontop [0-9.]+ - anonstat [0-9.]+ on $series\\."
-	check "anontop's process table" wait_for 10 '^ *PID +COMM'
+	check "anontop's process table" wait_for 10 '^ *PID +(USER +)?COMM'
 	T send-keys -t vm q
 	type_line 'echo "anontop=$?"'
 	check "anontop quits with q" wait_for 30 '^anontop=0$'
