@@ -9,9 +9,12 @@
 # SCALE (environment, default 1) divides stress_mm's operation counts: the
 # debug kernel maps and unmaps about 100x slower than a Debian one.  The
 # process churn, the rmmod cycles and the control writes are not scaled.
+# CYCLES_SCALE (default 1) divides the unload phase's rmmod cycles and the
+# control fuzz's inputs (tests/stress/run: 5.10, 6.12 and 7.2).
 D=/sys/kernel/debug/anonstat
 KO=/anonstat/anonstat.ko
 SCALE=${SCALE:-1}
+CYCLES_SCALE=${CYCLES_SCALE:-1}
 pass=0
 fail=0
 
@@ -180,7 +183,7 @@ phase_chaos() {
 
 phase_unload() {
 	T=unload
-	cycles=50
+	cycles=$((50 / CYCLES_SCALE))
 	load_start
 	i=0
 	while [ $i -lt "$cycles" ]; do
@@ -250,7 +253,7 @@ phase_failslab() {
 
 phase_control_fuzz() {
 	T=control_fuzz
-	run_prog ctl_fuzz -n 10000 -s 42
+	run_prog ctl_fuzz -n $((10000 / CYCLES_SCALE)) -s 42
 	# "ctl_fuzz: N inputs, N write calls, N accepted, N rejected, N unexpected"
 	set -- $(sed -n 's/^ctl_fuzz: \([0-9]*\) inputs, \([0-9]*\) write calls, \([0-9]*\) accepted, \([0-9]*\) rejected, \([0-9]*\) unexpected$/\1 \2 \3 \4 \5/p' /tmp/prog.out) - - - - -
 	figure fuzz_inputs "$1"
