@@ -6,10 +6,12 @@
 #ifndef ANONTOP_CHECK_H
 #define ANONTOP_CHECK_H
 
+#include <fcntl.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 static int check_pass, check_fail;
 
@@ -48,18 +50,25 @@ static int check_pass, check_fail;
 } while (0)
 
 /* Write @text to @dir/@name (a fixture); exits the test on error. */
-static inline void check_write_file(const char *dir, const char *name,
-				    const char *text)
+/* @len bytes (NULs included) into @dir/@name, made or truncated; exits on error */
+static inline void check_write_bytes(const char *dir, const char *name,
+				     const void *data, size_t len)
 {
 	char path[512];
-	FILE *f;
+	int fd;
 
 	snprintf(path, sizeof(path), "%s/%s", dir, name);
-	f = fopen(path, "we");
-	if (!f || fputs(text, f) < 0 || fclose(f)) {
+	fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+	if (fd < 0 || write(fd, data, len) != (ssize_t)len || close(fd)) {
 		perror(path);
 		exit(1);
 	}
+}
+
+static inline void check_write_file(const char *dir, const char *name,
+				    const char *text)
+{
+	check_write_bytes(dir, name, text, strlen(text));
 }
 
 static inline int check_report(const char *name)

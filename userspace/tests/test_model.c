@@ -849,19 +849,13 @@ static void test_json_string_not_utf8(void)
 /* @len bytes into root/proc/@pid/@name (a fake /proc) */
 static void write_proc(int pid, const char *name, const char *data, size_t len)
 {
-	char path[512];
-	int fd;
+	char dir[512];
 
-	snprintf(path, sizeof(path), "%s/proc", root);
-	mkdir(path, 0755);
-	snprintf(path, sizeof(path), "%s/proc/%d", root, pid);
-	mkdir(path, 0755);
-	snprintf(path, sizeof(path), "%s/proc/%d/%s", root, pid, name);
-	fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-	if (fd < 0 || write(fd, data, len) != (ssize_t)len || close(fd)) {
-		perror(path);
-		exit(1);
-	}
+	snprintf(dir, sizeof(dir), "%s/proc", root);
+	mkdir(dir, 0755);
+	snprintf(dir, sizeof(dir), "%s/proc/%d", root, pid);
+	mkdir(dir, 0755);
+	check_write_bytes(dir, name, data, len);
 }
 
 #define PROC_LIT(pid, name, lit) write_proc(pid, name, lit, sizeof(lit) - 1)

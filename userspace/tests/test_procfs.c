@@ -119,27 +119,24 @@ static void test_maps(void)
 /* @len bytes (NULs included) into @tmp/@pid/@name */
 static void write_bytes(int pid, const char *name, const char *data, size_t len)
 {
-	char path[256];
-	int fd;
+	char dir[256];
 
-	snprintf(path, sizeof(path), "%s/%d", tmp, pid);
-	mkdir(path, 0755);
-	snprintf(path, sizeof(path), "%s/%d/%s", tmp, pid, name);
-	fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-	if (fd < 0 || write(fd, data, len) != (ssize_t)len || close(fd)) {
-		perror(path);
-		exit(1);
-	}
+	snprintf(dir, sizeof(dir), "%s/%d", tmp, pid);
+	mkdir(dir, 0755);
+	check_write_bytes(dir, name, data, len);
 }
 
 #define WRITE_LIT(pid, name, lit) write_bytes(pid, name, lit, sizeof(lit) - 1)
 
-/* procfs_cmdline() of fixture @pid; "(-errno)" when it fails */
-static const char *cmdline_of(int pid)
+/*
+ * What @reader (procfs_cmdline, procfs_cgroup) gives for fixture @pid;
+ * "(-errno)" when it fails.
+ */
+static const char *field_of(int (*reader)(const char *, int, char **), int pid)
 {
 	static char buf[PROCFS_CMDLINE_MAX + 16];
 	char *s = NULL;
-	int ret = procfs_cmdline(tmp, pid, &s);
+	int ret = reader(tmp, pid, &s);
 
 	if (ret)
 		snprintf(buf, sizeof(buf), "(%d)", ret);
@@ -148,6 +145,9 @@ static const char *cmdline_of(int pid)
 	free(s);
 	return buf;
 }
+
+#define cmdline_of(pid) field_of(procfs_cmdline, pid)
+#define cgroup_of(pid) field_of(procfs_cgroup, pid)
 
 static void test_cmdline(char **argv)
 {
@@ -200,20 +200,6 @@ static void test_cmdline(char **argv)
 	"0123456789abcdef0123456789abcdef"
 #define HEX64B "fedcba9876543210fedcba9876543210" \
 	"fedcba9876543210fedcba9876543210"
-
-static const char *cgroup_of(int pid)
-{
-	static char buf[512];
-	char *s = NULL;
-	int ret = procfs_cgroup(tmp, pid, &s);
-
-	if (ret)
-		snprintf(buf, sizeof(buf), "(%d)", ret);
-	else
-		snprintf(buf, sizeof(buf), "%s", s);
-	free(s);
-	return buf;
-}
 
 static void test_cgroup(void)
 {

@@ -52,26 +52,6 @@ check() {
 screen() { T capture-pane -p -t t; }
 has() { screen | grep -qF -- "$1"; }
 hasre() { screen | grep -qE -- "$1"; }
-# wait_for TEXT: up to 5 s for TEXT on the screen
-wait_for() {
-	i=0
-	while [ $i -lt 50 ]; do
-		has "$1" && return 0
-		sleep 0.1
-		i=$((i + 1))
-	done
-	return 1
-}
-# wait_re REGEX: the same for an extended regular expression
-wait_re() {
-	i=0
-	while [ $i -lt 50 ]; do
-		hasre "$1" && return 0
-		sleep 0.1
-		i=$((i + 1))
-	done
-	return 1
-}
 keys() { T send-keys -t t "$@"; sleep 0.3; }
 # wait_until SECONDS COMMAND...: up to SECONDS for COMMAND to succeed
 wait_until() {
@@ -85,20 +65,17 @@ wait_until() {
 	done
 	return 1
 }
+# wait_for TEXT: up to 5 s for TEXT on the screen
+wait_for() { wait_until 5 has "$1"; }
+# wait_re REGEX: the same for an extended regular expression
+wait_re() { wait_until 5 hasre "$1"; }
 # leak_rows: how many rows on the screen are marked LEAK
 leak_rows() { screen | grep -cE '^ +[0-9]+ .* LEAK( |$)'; }
 # first_pid: the pid of the first row of the list
 first_pid() { rows | cut -d ' ' -f 1; }
 # rows_are "PID PID ... ": up to 5 s for the process rows to be these
-rows_are() {
-	i=0
-	while [ $i -lt 50 ]; do
-		[ "$(rows)" = "$1" ] && return 0
-		sleep 0.1
-		i=$((i + 1))
-	done
-	return 1
-}
+rows_are() { wait_until 5 rows_equal "$1"; }
+rows_equal() { [ "$(rows)" = "$1" ]; }
 # pids of the process rows on the screen, in order
 rows() { screen | awk '/^ +PID / { on = 1; next }
 	on && $1 ~ /^[0-9]+$/ { printf "%s ", $1 }'; }
